@@ -1,0 +1,54 @@
+// Login throttling: a per-account delay that grows with each failure (capped, never a
+// permanent lock, so it cannot be used to lock a user out for good) and a per-client limit
+// per window. Counters live in the database by default, or in Redis when REDIS_URL is set;
+// either way every instance shares them.
+import type { Config } from '../config/config.js';
+import type { Database } from '../db/port.js';
+import { clearThrottleKey, countClientAttempt, reserveAccountAttempt } from '../db/repos/login-throttle.js';
+import { AuthError } from '../errors.js';
+import { openRedisThrottle } from './throttle-redis.js';
+
+export const FAILURE_MEMORY_MS = 24 * 3_600_000;
+
+export interface Throttle {
+  /** Counts a login attempt; throws AuthError('throttled') with Retry-After when over a limit. */
+  reserve(username: string, clientIp: string | undefined): Promise<void>;
+  /** A successful login clears the account's failures. */
+  succeeded(username: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Where a throttle keeps its counters: each method is atomic. */
+export interface ThrottleStore {
+  reserveAccount(key: string, now: Date): Promise<Date | null>;
+  countClient(key: string, now: Date): Promise<Date | null>;
+  clear(key: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openThrottle(db: Database, config: Config['throttle'], now: () => number): Promise<Throttle> {
+  const policy = { ...config, memoryMs: FAILURE_MEMORY_MS };
+  const store: ThrottleStore = config.redisUrl
+    ? await openRedisThrottle(config.redisUrl, policy)
+    : {
+        reserveAccount: (key, at) => reserveAccountAttempt(db, key, at, policy),
+        countClient: (key, at) => countClientAttempt(db, key, at, config.clientLimit, config.clientWindowMs),
+        clear: (key) => clearThrottleKey(db, key),
+        close: async () => {},
+      };
+  return {
+    async reserve(username, clientIp) {
+      const at = new Date(now());
+      if (clientIp) refuseUntil(await store.countClient(`c:${clientIp}`, at), at);
+      refuseUntil(await store.reserveAccount(`a:${username}`, at), at);
+    },
+    succeeded: (username) => store.clear(`a:${username}`),
+    close: () => store.close(),
+  };
+}
+
+function refuseUntil(until: Date | null, now: Date): void {
+  if (until === null) return;
+  const retryAfterSeconds = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
+  throw new AuthError('throttled', 'Too many login attempts. Try again later.', { retryAfterSeconds });
+}

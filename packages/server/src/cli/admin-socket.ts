@@ -1,0 +1,81 @@
+// While the service owns the embedded database (PGlite may only be opened by one process),
+// the CLI reaches it through a Unix socket in DATA_DIR, readable by the owner only (0600).
+// One JSON line in ({command, args}), one JSON line out ({ok, result} or {ok:false, error}).
+import { chmodSync, rmSync } from 'node:fs';
+import { createConnection, createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
+import type { AuthDeps, Logger } from '../auth/deps.js';
+import { AuthError } from '../errors.js';
+import { type Args, isCommand, runCommand } from './commands.js';
+
+const MAX_REQUEST_BYTES = 64 * 1024;
+
+export const adminSocketPath = (dataDir: string) => join(dataDir, 'admin.sock');
+
+export interface AdminReply {
+  ok: boolean;
+  result?: unknown;
+  error?: { code: string; message: string };
+}
+
+export async function serveAdmin(deps: AuthDeps, dataDir: string, log: Logger): Promise<() => Promise<void>> {
+  const path = adminSocketPath(dataDir);
+  rmSync(path, { force: true }); // a socket file left by a crashed owner (we hold the lock now)
+  const server = createServer((socket) => handle(deps, socket, log));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => resolve());
+  });
+  chmodSync(path, 0o600);
+  return () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      rmSync(path, { force: true });
+    });
+}
+
+function handle(deps: AuthDeps, socket: Socket, log: Logger): void {
+  let buffer = '';
+  socket.setEncoding('utf8');
+  socket.on('error', () => {});
+  socket.on('data', (chunk: string) => {
+    buffer += chunk;
+    if (buffer.length > MAX_REQUEST_BYTES) return socket.destroy();
+    const newline = buffer.indexOf('\n');
+    if (newline < 0) return;
+    socket.removeAllListeners('data');
+    answer(deps, buffer.slice(0, newline), log).then((reply) => socket.end(`${JSON.stringify(reply)}\n`));
+  });
+}
+
+async function answer(deps: AuthDeps, line: string, log: Logger): Promise<AdminReply> {
+  try {
+    const { command, args } = JSON.parse(line) as { command: string; args: Args };
+    if (!isCommand(command)) return { ok: false, error: { code: 'usage', message: `unknown command ${command}` } };
+    return { ok: true, result: await runCommand(deps, command, args ?? {}) };
+  } catch (err) {
+    if (!(err instanceof AuthError)) log.warn({ err }, 'admin command failed');
+    return { ok: false, error: { code: err instanceof AuthError ? err.code : 'error', message: (err as Error).message } };
+  }
+}
+
+/** Sends one command to the service that owns the embedded database. */
+export function callAdmin(dataDir: string, command: string, args: Args): Promise<AdminReply> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(adminSocketPath(dataDir));
+    let data = '';
+    socket.setEncoding('utf8');
+    socket.on('connect', () => socket.write(`${JSON.stringify({ command, args })}\n`));
+    socket.on('data', (chunk: string) => {
+      data += chunk;
+    });
+    socket.on('end', () => {
+      try {
+        resolve(JSON.parse(data) as AdminReply);
+      } catch (err) {
+        reject(err);
+      }
+    });
+    socket.on('error', reject);
+  });
+}

@@ -1,0 +1,162 @@
+// The one place that reads process.env. Every option is listed in docs/config.md with its
+// default; parseConfig() validates them all once, at start-up, into a frozen object.
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { boolean, ConfigError, durationMs, type Env, integer, list, oneOf, text } from './parse.js';
+
+export { ConfigError };
+
+export const ALGORITHMS = ['ES256', 'HS256'] as const;
+export type Algorithm = (typeof ALGORITHMS)[number];
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly tls: { readonly mode: 'native' | 'proxy'; readonly certFile?: string; readonly keyFile?: string };
+  readonly databaseUrl?: string;
+  readonly dataDir: string;
+  readonly db: { readonly poolSize: number; readonly connectTimeoutMs: number; readonly statementTimeoutMs: number };
+  readonly jwt: {
+    readonly algorithm: Algorithm;
+    readonly signingKey?: string;
+    readonly issuer: string;
+    readonly audience: string;
+    readonly accessTtlMs: number;
+    readonly refreshTtlMs: number;
+    readonly leewayMs: number;
+    readonly rotateRefreshTokens: boolean;
+    readonly rotationGraceMs: number;
+    readonly keyEncryptionSecret?: string;
+    readonly keyReloadMs: number;
+  };
+  readonly hashing: { readonly concurrency: number; readonly queueLimit: number; readonly queueTimeoutMs: number };
+  readonly throttle: {
+    readonly freeFailures: number;
+    readonly baseDelayMs: number;
+    readonly maxDelayMs: number;
+    readonly clientLimit: number;
+    readonly clientWindowMs: number;
+    readonly redisUrl?: string;
+  };
+  readonly http: {
+    readonly bodyLimit: number;
+    readonly corsOrigins: readonly string[];
+    readonly trustProxy: readonly string[];
+    readonly requestTimeoutMs: number;
+    readonly shutdownTimeoutMs: number;
+  };
+  readonly purge: { readonly intervalMs: number; readonly batchSize: number; readonly auditRetentionMs: number };
+  readonly workers: number;
+  readonly logLevel: string;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function parseConfig(env: Env = process.env): Config {
+  const dataDir = resolve(text(env, 'DATA_DIR', './data') ?? './data');
+  const config: Config = {
+    host: text(env, 'HOST', '127.0.0.1') ?? '127.0.0.1',
+    port: integer(env, 'PORT', 8443, 0, 65535),
+    tls: parseTls(env),
+    databaseUrl: parseDatabaseUrl(env),
+    dataDir,
+    db: {
+      poolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 1000),
+      connectTimeoutMs: durationMs(env, 'DB_CONNECT_TIMEOUT', '5s', 100),
+      statementTimeoutMs: durationMs(env, 'DB_STATEMENT_TIMEOUT', '5s', 100),
+    },
+    jwt: parseJwt(env),
+    hashing: {
+      concurrency: integer(env, 'HASH_CONCURRENCY', availableParallelism(), 1, 256),
+      queueLimit: integer(env, 'HASH_QUEUE_LIMIT', 64, 0, 100_000),
+      queueTimeoutMs: durationMs(env, 'HASH_QUEUE_TIMEOUT', '2s', 1),
+    },
+    throttle: {
+      freeFailures: integer(env, 'LOGIN_FREE_FAILURES', 5, 1, 1000),
+      baseDelayMs: durationMs(env, 'LOGIN_BASE_DELAY', '1s', 1),
+      maxDelayMs: durationMs(env, 'LOGIN_MAX_DELAY', '15m', 1),
+      clientLimit: integer(env, 'LOGIN_CLIENT_LIMIT', 100, 1, 1_000_000),
+      clientWindowMs: durationMs(env, 'LOGIN_CLIENT_WINDOW', '1m', 1000),
+      redisUrl: text(env, 'REDIS_URL'),
+    },
+    http: {
+      bodyLimit: integer(env, 'BODY_LIMIT', 16_384, 256, 10_485_760),
+      corsOrigins: parseOrigins(env),
+      trustProxy: list(env, 'TRUST_PROXY'),
+      requestTimeoutMs: durationMs(env, 'REQUEST_TIMEOUT', '10s', 100),
+      shutdownTimeoutMs: durationMs(env, 'SHUTDOWN_TIMEOUT', '10s', 0),
+    },
+    purge: {
+      intervalMs: durationMs(env, 'PURGE_INTERVAL', '10m', 0),
+      batchSize: integer(env, 'PURGE_BATCH_SIZE', 1000, 1, 100_000),
+      auditRetentionMs: durationMs(env, 'AUDIT_RETENTION', '90d', 60_000),
+    },
+    workers: integer(env, 'WORKERS', 1, 1, 64),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+  };
+  if (config.tls.mode === 'proxy' && config.http.trustProxy.length === 0) {
+    throw new ConfigError('TLS_MODE', 'proxy mode needs TRUST_PROXY to name the TLS-terminating proxy');
+  }
+  return deepFreeze(config);
+}
+
+function parseTls(env: Env): Config['tls'] {
+  const mode = oneOf(env, 'TLS_MODE', ['native', 'proxy'] as const, 'native');
+  const certFile = text(env, 'TLS_CERT_FILE');
+  const keyFile = text(env, 'TLS_KEY_FILE');
+  if (Boolean(certFile) !== Boolean(keyFile)) {
+    throw new ConfigError(certFile ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE', 'TLS_CERT_FILE and TLS_KEY_FILE go together');
+  }
+  return { mode, certFile, keyFile };
+}
+
+function parseDatabaseUrl(env: Env): string | undefined {
+  const url = text(env, 'DATABASE_URL');
+  if (url === undefined) return undefined;
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('DATABASE_URL', 'must start with postgres:// or postgresql://');
+  return url;
+}
+
+function parseJwt(env: Env): Config['jwt'] {
+  const algorithm = oneOf(env, 'JWT_ALGORITHM', ALGORITHMS, 'ES256');
+  const signingKey = text(env, 'JWT_SIGNING_KEY');
+  if (algorithm === 'HS256' && (signingKey === undefined || Buffer.byteLength(signingKey) < 32)) {
+    // RFC 7518 3.2: an HS256 key must be at least as long as the hash output (256 bits).
+    throw new ConfigError('JWT_SIGNING_KEY', 'HS256 needs a secret of at least 32 bytes');
+  }
+  const keyEncryptionSecret = text(env, 'KEY_ENCRYPTION_SECRET');
+  if (keyEncryptionSecret !== undefined && Buffer.byteLength(keyEncryptionSecret) < 16) {
+    throw new ConfigError('KEY_ENCRYPTION_SECRET', 'must be at least 16 bytes');
+  }
+  return {
+    algorithm,
+    signingKey: algorithm === 'HS256' ? signingKey : undefined,
+    issuer: text(env, 'JWT_ISSUER', 'auth-service') ?? 'auth-service',
+    audience: text(env, 'JWT_AUDIENCE', 'auth-service') ?? 'auth-service',
+    accessTtlMs: durationMs(env, 'ACCESS_TOKEN_LIFETIME', '5m', 1000),
+    refreshTtlMs: durationMs(env, 'REFRESH_TOKEN_LIFETIME', '1d', 1000),
+    leewayMs: durationMs(env, 'TOKEN_LEEWAY', '5s', 0),
+    rotateRefreshTokens: boolean(env, 'ROTATE_REFRESH_TOKENS', false),
+    rotationGraceMs: durationMs(env, 'ROTATION_GRACE_PERIOD', '5s', 0),
+    keyEncryptionSecret,
+    keyReloadMs: durationMs(env, 'KEY_RELOAD_INTERVAL', '60s', 1000),
+  };
+}
+
+function parseOrigins(env: Env): string[] {
+  const origins = list(env, 'CORS_ORIGINS');
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new ConfigError('CORS_ORIGINS', `"${origin}" is not an origin like https://app.example.com`);
+    }
+  }
+  return origins;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

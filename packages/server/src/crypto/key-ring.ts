@@ -1,0 +1,160 @@
+// The keys this instance signs and verifies with. ES256 (default): key pairs generated once
+// and kept in the database, shared by every instance; the current one signs, retired ones
+// still verify (and are published in the JWKS) until every token they signed has expired.
+// HS256: one shared secret from JWT_SIGNING_KEY, never published.
+import { createHash, randomUUID, type webcrypto } from 'node:crypto';
+import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import type { Algorithm } from '../config/config.js';
+import type { Database } from '../db/port.js';
+import {
+  insertSigningKey,
+  listSigningKeys,
+  lockSigningKeys,
+  retireCurrentSigningKey,
+  type SigningKeyRow,
+} from '../db/repos/signing-keys.js';
+import { decryptPrivateKey, encryptPrivateKey } from './key-encryption.js';
+
+type CryptoKey = webcrypto.CryptoKey;
+export type VerifyKey = CryptoKey | Uint8Array;
+
+export interface LoadedKey {
+  kid: string;
+  alg: Algorithm;
+  verifyKey: VerifyKey;
+  signKey?: CryptoKey | Uint8Array;
+  publicJwk?: JWK;
+  createdAt: Date;
+  retiredAt: Date | null;
+}
+
+export interface KeyRingOptions {
+  algorithm: Algorithm;
+  signingKey?: string;
+  keyEncryptionSecret?: string;
+  /** How long a retired key must keep verifying: the longest token lifetime plus leeway. */
+  retentionMs: number;
+  now: () => number;
+}
+
+export type KeyState = 'current' | 'retired (verifying)' | 'expired';
+
+export class KeyRing {
+  private keys = new Map<string, LoadedKey>();
+  private current?: LoadedKey;
+  private lastReload = 0;
+
+  constructor(
+    private readonly db: Database,
+    private readonly options: KeyRingOptions,
+  ) {}
+
+  /** Makes sure a current key exists (first start), then loads the ring. */
+  async init(): Promise<void> {
+    if (this.options.algorithm === 'HS256') return this.loadSharedSecret();
+    await ensureSigningKey(this.db, this.options);
+    await this.reload();
+  }
+
+  signingKey(): LoadedKey {
+    if (!this.current) throw new Error('no current signing key');
+    return this.current;
+  }
+
+  /** A key of ours that may still verify tokens, or undefined. Never fetches anything. */
+  verificationKey(kid: string): LoadedKey | undefined {
+    const key = this.keys.get(kid);
+    return key && this.stateOf(key) !== 'expired' ? key : undefined;
+  }
+
+  /** Public keys to publish: current and retired-but-verifying ES256 keys. */
+  jwks(): { keys: JWK[] } {
+    const keys: JWK[] = [];
+    for (const key of this.keys.values()) {
+      if (key.publicJwk && this.stateOf(key) !== 'expired') keys.push(key.publicJwk);
+    }
+    return { keys };
+  }
+
+  stateOf(key: { retiredAt: Date | null }): KeyState {
+    if (key.retiredAt === null) return 'current';
+    return key.retiredAt.getTime() + this.options.retentionMs > this.options.now() ? 'retired (verifying)' : 'expired';
+  }
+
+  /** Re-reads keys from the database (after a rotation by another process). */
+  async reload(): Promise<void> {
+    if (this.options.algorithm === 'HS256') return;
+    const rows = await listSigningKeys(this.db);
+    const next = new Map<string, LoadedKey>();
+    for (const row of rows) {
+      const known = this.keys.get(row.kid);
+      next.set(row.kid, known ? { ...known, retiredAt: row.retiredAt } : await loadRow(row, this.options.keyEncryptionSecret));
+    }
+    this.keys = next;
+    this.current = [...next.values()].find((k) => k.retiredAt === null);
+    this.lastReload = this.options.now();
+  }
+
+  /**
+   * Reload when a token names a kid we do not know, at most once per `minIntervalMs`: a
+   * flood of made-up kids must not turn into a flood of database reads.
+   */
+  async reloadForUnknownKid(minIntervalMs = 5000): Promise<void> {
+    if (this.options.now() - this.lastReload < minIntervalMs) return;
+    this.lastReload = this.options.now();
+    await this.reload();
+  }
+
+  private loadSharedSecret(): void {
+    const secret = new TextEncoder().encode(this.options.signingKey);
+    // The kid names the secret without revealing it (a digest of a >= 32-byte secret).
+    const kid = `hs256-${createHash('sha256').update(secret).digest('base64url').slice(0, 12)}`;
+    const key: LoadedKey = { kid, alg: 'HS256', verifyKey: secret, signKey: secret, createdAt: new Date(0), retiredAt: null };
+    this.keys = new Map([[kid, key]]);
+    this.current = key;
+  }
+}
+
+async function loadRow(row: SigningKeyRow, secret: string | undefined): Promise<LoadedKey> {
+  const alg = row.alg as Algorithm;
+  const privateJwk = JSON.parse(decryptPrivateKey(row.privateJwk, row.kid, secret)) as JWK;
+  return {
+    kid: row.kid,
+    alg,
+    verifyKey: (await importJWK(row.publicJwk, alg)) as CryptoKey,
+    signKey: (await importJWK(privateJwk, alg)) as CryptoKey,
+    publicJwk: { ...row.publicJwk, kid: row.kid, alg, use: 'sig' },
+    createdAt: row.createdAt,
+    retiredAt: row.retiredAt,
+  };
+}
+
+async function newKeyRow(alg: Algorithm, secret: string | undefined, now: Date) {
+  const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
+  const kid = randomUUID().replaceAll('-', '').slice(0, 16);
+  const privateJwk = encryptPrivateKey(JSON.stringify(await exportJWK(privateKey)), kid, secret);
+  return { kid, alg, publicJwk: await exportJWK(publicKey), privateJwk, createdAt: now };
+}
+
+/** First start: create the current key unless one exists (serialised across instances). */
+async function ensureSigningKey(db: Database, options: KeyRingOptions): Promise<void> {
+  await db.transaction(async (tx) => {
+    await lockSigningKeys(tx);
+    const rows = await listSigningKeys(tx);
+    if (rows.some((r) => r.retiredAt === null)) return;
+    await insertSigningKey(tx, await newKeyRow(options.algorithm, options.keyEncryptionSecret, new Date(options.now())));
+  });
+}
+
+/** Makes a new key current and retires the previous one; returns both kids. */
+export async function rotateSigningKey(db: Database, options: KeyRingOptions): Promise<{ retired: string | null; current: string }> {
+  if (options.algorithm === 'HS256') throw new Error('HS256 uses JWT_SIGNING_KEY: rotate it in the environment');
+  return db.transaction(async (tx) => {
+    await lockSigningKeys(tx);
+    const now = new Date(options.now());
+    const retired = await retireCurrentSigningKey(tx, now);
+    const row = await newKeyRow(options.algorithm, options.keyEncryptionSecret, now);
+    await insertSigningKey(tx, row);
+    return { retired, current: row.kid };
+  });
+}

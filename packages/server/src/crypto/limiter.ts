@@ -1,0 +1,67 @@
+// A bounded work queue: at most `concurrency` jobs run at once, at most `queueLimit` wait,
+// and none waits longer than `queueTimeoutMs`. Past that, run() rejects with
+// OverloadedError at once, so a login flood gets fast 503s instead of unbounded latency
+// (and memory), while everything that does not hash keeps answering.
+
+export class OverloadedError extends Error {
+  constructor() {
+    super('work queue is full');
+    this.name = 'OverloadedError';
+  }
+}
+
+interface Waiter {
+  start: () => void;
+  timer: NodeJS.Timeout;
+}
+
+export class Limiter {
+  private running = 0;
+  private readonly waiting: Waiter[] = [];
+
+  constructor(
+    private readonly concurrency: number,
+    private readonly queueLimit: number,
+    private readonly queueTimeoutMs: number,
+  ) {}
+
+  get stats() {
+    return { running: this.running, waiting: this.waiting.length };
+  }
+
+  async run<T>(job: () => Promise<T>): Promise<T> {
+    // A finishing job hands its slot straight to the next waiter, so a newcomer can never
+    // slip in between and push the count past `concurrency`.
+    if (this.running < this.concurrency) this.running++;
+    else await this.wait();
+    try {
+      return await job();
+    } finally {
+      this.release();
+    }
+  }
+
+  private wait(): Promise<void> {
+    if (this.waiting.length >= this.queueLimit) return Promise.reject(new OverloadedError());
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        start: resolve,
+        timer: setTimeout(() => {
+          this.waiting.splice(this.waiting.indexOf(waiter), 1);
+          reject(new OverloadedError());
+        }, this.queueTimeoutMs),
+      };
+      this.waiting.push(waiter);
+    });
+  }
+
+  private release(): void {
+    const waiter = this.waiting.shift();
+    if (!waiter) {
+      this.running--;
+      return;
+    }
+    clearTimeout(waiter.timer);
+    waiter.start();
+  }
+}

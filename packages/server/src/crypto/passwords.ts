@@ -1,0 +1,54 @@
+// Password hashing: argon2id at OWASP's parameters (m=19 MiB, t=2, p=1), computed on libuv's
+// thread pool (never on the event loop) behind a bounded Limiter. Verifies Django's
+// pbkdf2_sha256 hashes too, so users imported from the original service can log in (and are
+// rehashed to argon2id on their next login).
+import { pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+import { Algorithm, hash, verify } from '@node-rs/argon2';
+import type { Limiter } from './limiter.js';
+
+const ARGON2 = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+const pbkdf2Async = promisify(pbkdf2);
+
+export interface VerifyResult {
+  ok: boolean;
+  /** True when the stored hash is of an older kind or weaker parameters: store a new one. */
+  needsRehash: boolean;
+}
+
+export class PasswordHasher {
+  private dummyHash?: Promise<string>;
+
+  constructor(private readonly limiter: Limiter) {}
+
+  hash(password: string): Promise<string> {
+    return this.limiter.run(() => hash(password, ARGON2));
+  }
+
+  verify(stored: string, password: string): Promise<VerifyResult> {
+    return this.limiter.run(async () => {
+      if (stored.startsWith('pbkdf2_sha256$')) return { ok: await verifyDjango(stored, password), needsRehash: true };
+      const ok = await verify(stored, password).catch(() => false);
+      return { ok, needsRehash: ok && !stored.startsWith('$argon2id$v=19$m=19456,t=2,p=1$') };
+    });
+  }
+
+  /**
+   * Verifies against a fixed hash of a random password, so that an unknown username costs
+   * exactly what a wrong password costs: response time must not tell whether a user exists.
+   */
+  async verifyDummy(password: string): Promise<void> {
+    this.dummyHash ??= hash(randomBytes(16).toString('hex'), ARGON2);
+    await this.verify(await this.dummyHash, password);
+  }
+}
+
+/** Django's "pbkdf2_sha256$<iterations>$<salt>$<base64 hash>". */
+async function verifyDjango(stored: string, password: string): Promise<boolean> {
+  const [, iterations, salt, expected] = stored.split('$');
+  const rounds = Number(iterations);
+  if (!salt || !expected || !Number.isInteger(rounds) || rounds < 1 || rounds > 10_000_000) return false;
+  const want = Buffer.from(expected, 'base64');
+  const got = await pbkdf2Async(password, salt, rounds, want.length || 32, 'sha256');
+  return want.length === got.length && timingSafeEqual(want, got);
+}

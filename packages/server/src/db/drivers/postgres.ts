@@ -1,0 +1,89 @@
+// PostgreSQL through a pg Pool, with every timeout set so that a dead database makes
+// requests fail fast (503) instead of hanging, and the pool heals by itself when it returns.
+import pg from 'pg';
+import { DatabaseUnavailableError } from '../../errors.js';
+import type { Database, Queryable } from '../port.js';
+
+export interface PostgresOptions {
+  url: string;
+  poolSize: number;
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+  onError?: (err: Error) => void;
+}
+
+export function openPostgres(options: PostgresOptions): Database {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    // Server-side limit, and a client-side one for when the server stops answering at all.
+    statement_timeout: options.statementTimeoutMs,
+    query_timeout: options.statementTimeoutMs + 1000,
+    keepAlive: true,
+    application_name: 'auth-service',
+  });
+  // An idle client losing its connection emits here; without a listener it would crash the process.
+  pool.on('error', (err) => options.onError?.(err));
+
+  const query = async <T>(client: Queryable | pg.Pool, sql: string, params?: readonly unknown[]) => {
+    try {
+      const result = await (client as pg.Pool).query(sql, params as unknown[]);
+      return result.rows as T[];
+    } catch (err) {
+      throw translate(err);
+    }
+  };
+
+  return {
+    kind: 'postgres',
+    query: (sql, params) => query(pool, sql, params),
+    exec: async (sql) => void (await query(pool, sql)),
+    async transaction(fn) {
+      const client = await pool.connect().catch((err) => Promise.reject(translate(err)));
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const tx: Queryable = {
+          query: (sql, params) => query(client as never, sql, params),
+          exec: async (sql) => void (await query(client as never, sql)),
+        };
+        const result = await fn(tx);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        broken = isConnectionError(err);
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        throw translate(err);
+      } finally {
+        // A client whose connection broke must not go back to the pool.
+        client.release(broken ? true : undefined);
+      }
+    },
+    async ping() {
+      await query(pool, 'SELECT 1');
+    },
+    close: () => pool.end(),
+  };
+}
+
+// SQLSTATE classes 08 (connection exception), 53 (insufficient resources), 57P (operator
+// intervention: shutdown, cannot connect now) and 57014 (statement timeout) mean "try later".
+const UNAVAILABLE_SQLSTATE = /^(08|53|57P)|^57014$/;
+const UNAVAILABLE_MESSAGE = /timeout|terminated|ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EHOSTUNREACH|Connection ended/i;
+
+function isConnectionError(err: unknown): boolean {
+  if (err instanceof DatabaseUnavailableError) return true;
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || code.startsWith('E'))) return true;
+  return UNAVAILABLE_MESSAGE.test(err.message);
+}
+
+function translate(err: unknown): unknown {
+  if (err instanceof DatabaseUnavailableError) return err;
+  return isConnectionError(err) ? new DatabaseUnavailableError(err) : err;
+}

@@ -1,0 +1,23 @@
+// The narrow port every repository talks to. Two drivers implement it: PostgreSQL (pg) and
+// the embedded PGlite. Repositories write plain SQL that both understand.
+
+export interface Queryable {
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Database extends Queryable {
+  readonly kind: 'postgres' | 'pglite';
+  /** Runs fn in one transaction (READ COMMITTED); rolls back if it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Resolves when the database answers a trivial query; rejects otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** First row or null: an expected absence is a value, not an error. */
+export async function one<T>(db: Queryable, sql: string, params?: readonly unknown[]): Promise<T | null> {
+  const rows = await db.query<T>(sql, params);
+  return rows[0] ?? null;
+}

@@ -1,0 +1,42 @@
+// signing_keys table: the ES256 key pairs every instance shares.
+import type { JWK } from 'jose';
+import type { Queryable } from '../port.js';
+
+export interface SigningKeyRow {
+  kid: string;
+  alg: string;
+  publicJwk: JWK;
+  privateJwk: string;
+  createdAt: Date;
+  retiredAt: Date | null;
+}
+
+export function listSigningKeys(db: Queryable): Promise<SigningKeyRow[]> {
+  return db.query<SigningKeyRow>(
+    `SELECT kid, alg, public_jwk AS "publicJwk", private_jwk AS "privateJwk", created_at AS "createdAt",
+     retired_at AS "retiredAt" FROM signing_keys ORDER BY created_at DESC`,
+  );
+}
+
+export async function insertSigningKey(
+  db: Queryable,
+  key: { kid: string; alg: string; publicJwk: JWK; privateJwk: string; createdAt: Date },
+): Promise<void> {
+  await db.query(
+    'INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk, created_at) VALUES ($1, $2, $3, $4, $5)',
+    [key.kid, key.alg, JSON.stringify(key.publicJwk), key.privateJwk, key.createdAt],
+  );
+}
+
+export async function retireCurrentSigningKey(db: Queryable, now: Date): Promise<string | null> {
+  const rows = await db.query<{ kid: string }>(
+    'UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL RETURNING kid',
+    [now],
+  );
+  return rows[0]?.kid ?? null;
+}
+
+/** Serialises key creation across instances for the length of the transaction. */
+export async function lockSigningKeys(tx: Queryable): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [0x6b657973]); // "keys"
+}

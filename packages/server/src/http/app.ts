@@ -1,0 +1,84 @@
+// buildApp(deps) assembles the HTTP application: routes, schemas, error mapping, headers.
+// It opens no port, so tests drive it with app.inject(); server.ts adds TLS and listening.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { AuthDeps } from '../auth/deps.js';
+import { isSafeText } from '../auth/rules.js';
+import { AuthError } from '../errors.js';
+import type { AppLogger } from '../logger.js';
+import { registerCors } from './cors.js';
+import { sendError } from './errors.js';
+import { registerSecurityHeaders } from './headers.js';
+import { routeTable } from './routes.js';
+
+export interface AppOptions {
+  /** The process logger; without it the app logs nothing (tests). */
+  logger?: AppLogger;
+  /** Extra server options (https, timeouts) from server.ts. */
+  server?: Partial<FastifyServerOptions> & { https?: unknown };
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+export function buildApp(deps: AuthDeps, options: AppOptions = {}): FastifyInstance {
+  const { http } = deps.config;
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    routerOptions: { ignoreTrailingSlash: true },
+    bodyLimit: http.bodyLimit,
+    trustProxy: http.trustProxy.length > 0 ? [...http.trustProxy] : false,
+    requestIdHeader: false, // ids are ours: a client-chosen id could forge log lines
+    genReqId: () => randomUUID(),
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'remove',
+    return503OnClosing: true,
+    requestTimeout: http.requestTimeoutMs,
+    ajv: {
+      customOptions: { coerceTypes: false, allErrors: true, removeAdditional: false, verbose: true },
+      plugins: [addFormats],
+    },
+    ...(options.server as object),
+  }) as unknown as FastifyInstance;
+
+  // JSON only: Fastify's text/plain parser goes, so any other media type is a 415.
+  app.removeContentTypeParser('text/plain');
+  registerSecurityHeaders(app);
+  registerCors(app, http.corsOrigins);
+  app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
+  app.setNotFoundHandler((request, reply) => sendError(new AuthError('not_found', 'Not found.'), request, reply));
+
+  for (const route of routeTable(deps)) {
+    app.route(route);
+    registerOtherMethods(app, route.url, route.method as string);
+  }
+  return app;
+}
+
+/** A known path with a wrong method is a JSON 405 with Allow, not a 404 (RFC 9110 15.5.6). */
+function registerOtherMethods(app: FastifyInstance, url: string, method: string): void {
+  const allow = method === 'GET' ? 'GET, HEAD, OPTIONS' : `${method}, OPTIONS`;
+  const others = METHODS.filter((m) => m !== method && !(method === 'GET' && m === 'HEAD'));
+  app.route({
+    method: [...others],
+    url,
+    handler: async (request, reply) => {
+      reply.header('allow', allow);
+      throw new AuthError('method_not_allowed', `Method "${request.method}" not allowed.`);
+    },
+  });
+  app.route({
+    method: 'OPTIONS',
+    url,
+    handler: async (_request, reply) => {
+      reply.header('allow', allow).code(204).send();
+    },
+  });
+}
+
+/** Formats for strings we store or compare: see auth/rules.ts. */
+// biome-ignore lint/suspicious/noExplicitAny: Fastify types the Ajv instance loosely
+function addFormats(ajv: any) {
+  ajv.addFormat('safe-text', { type: 'string', validate: isSafeText });
+  ajv.addFormat('safe-password', { type: 'string', validate: (v: string) => v.isWellFormed() && !v.includes('\u0000') });
+  return ajv;
+}
