@@ -6,7 +6,15 @@ export function createLogger(level: string) {
   return pino({
     level,
     redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.refresh', '*.access', '*.token', '*.refresh_token'],
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        '*.password',
+        '*.refresh',
+        '*.access',
+        '*.token',
+        '*.refresh_token',
+      ],
       censor: '[redacted]',
     },
   });

@@ -1,20 +1,31 @@
-// The service process: load config, start serving, stop gracefully on SIGTERM/SIGINT
-// (in-flight requests finish, new ones are refused, then exit 0).
-import { ConfigError, parseConfig } from './config/config.js';
-import { createLogger } from './logger.js';
+// The service process: load config, start serving (one process, or a cluster of workers on
+// PostgreSQL), stop gracefully on SIGTERM/SIGINT: in-flight requests finish, new ones are
+// refused, then exit 0.
+import { isClusterWorker, runPrimary } from './cluster.js';
+import { type Config, ConfigError, parseConfig } from './config/config.js';
+import { type AppLogger, createLogger } from './logger.js';
 import { startServer } from './server.js';
 
 export async function main(): Promise<void> {
-  let config: ReturnType<typeof parseConfig>;
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  if (!isClusterWorker() && config.workers > 1) return runPrimary(config, log);
+  await serve(config, log);
+}
+
+function loadConfig(): Config {
   try {
-    config = parseConfig();
+    return parseConfig();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`auth-service: invalid configuration: ${err.message}\n`);
     process.exit(1);
   }
-  const log = createLogger(config.logLevel);
-  const server = await startServer(config, log).catch((err) => {
+}
+
+async function serve(config: Config, log: AppLogger): Promise<void> {
+  // Workers skip migrations: the cluster primary applied them before forking.
+  const server = await startServer(config, log, { migrate: !isClusterWorker() }).catch((err) => {
     log.fatal({ err }, 'auth-service could not start');
     process.exit(1);
   });

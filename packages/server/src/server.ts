@@ -53,9 +53,7 @@ export async function startServer(config: Config, log: AppLogger, options: { mig
 /** Key reloads (rotation by another process) and the expired-token purge; returns a stopper. */
 function startBackgroundJobs(deps: AuthDeps, log: AppLogger): () => void {
   const { purge, jwt } = deps.config;
-  const timers = [
-    setInterval(() => deps.keys.reload().catch((err) => log.warn({ err }, 'key reload failed')), jwt.keyReloadMs),
-  ];
+  const timers = [setInterval(() => deps.keys.reload().catch((err) => log.warn({ err }, 'key reload failed')), jwt.keyReloadMs)];
   if (purge.intervalMs > 0) {
     // At most 10 batches per run: the purge must never crowd out requests.
     const run = () => flushExpired(deps, SYSTEM, 10).catch((err) => log.warn({ err }, 'purge failed'));

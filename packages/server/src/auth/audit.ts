@@ -1,7 +1,8 @@
 // The audit trail: security events written to the append-only audit_events table.
 // Never a password, token or key: only who, what, when, from where.
-import { type AuditEvent, insertAuditEvent } from '../db/repos/audit-events.js';
+
 import type { Queryable } from '../db/port.js';
+import { type AuditEvent, insertAuditEvent } from '../db/repos/audit-events.js';
 import type { Logger, RequestContext } from './deps.js';
 
 export type AuditEventName =

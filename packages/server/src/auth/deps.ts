@@ -53,11 +53,13 @@ export async function buildDeps(db: Database, config: Config, options: BuildDeps
   });
   await keys.init();
   const hashLimiter = new Limiter(config.hashing.concurrency, config.hashing.queueLimit, config.hashing.queueTimeoutMs);
+  const passwords = new PasswordHasher(hashLimiter);
+  await passwords.warmUp();
   return {
     db,
     config,
     now,
-    passwords: new PasswordHasher(hashLimiter),
+    passwords,
     hashLimiter,
     keys,
     tokens: new TokenService(keys, jwt, now),

@@ -15,7 +15,11 @@ export interface FlushResult {
   auditEvents: number;
 }
 
-export async function flushExpired(deps: AuthDeps, ctx: RequestContext, maxBatches = Number.POSITIVE_INFINITY): Promise<FlushResult> {
+export async function flushExpired(
+  deps: AuthDeps,
+  ctx: RequestContext,
+  maxBatches = Number.POSITIVE_INFINITY,
+): Promise<FlushResult> {
   const { batchSize } = deps.config.purge;
   const now = deps.now();
   // A token is still accepted up to TOKEN_LEEWAY after its exp: keep its row that long.

@@ -1,7 +1,8 @@
 // POST /auth/token/refresh/: a refresh token -> a new access token (and, with rotation on,
 // a new refresh token). Without rotation this is one database read.
-import { type RefreshState, findRefreshState, lockRefreshState, revokeSessionById, rotateSession } from '../db/repos/sessions.js';
+
 import { newTokenId, type TokenClaims } from '../crypto/tokens.js';
+import { findRefreshState, lockRefreshState, type RefreshState, revokeSessionById, rotateSession } from '../db/repos/sessions.js';
 import { AuthError, MESSAGES, tokenInvalid } from '../errors.js';
 import type { AuthDeps, RequestContext } from './deps.js';
 

@@ -1,6 +1,13 @@
 // Operator use cases on users (the CLI calls these; nothing else writes users).
 import { revokeUserSessions } from '../db/repos/sessions.js';
-import { findUserByUsername, insertUser, listUsers, setUserActive, updatePasswordHash, type UserSummary } from '../db/repos/users.js';
+import {
+  findUserByUsername,
+  insertUser,
+  listUsers,
+  setUserActive,
+  type UserSummary,
+  updatePasswordHash,
+} from '../db/repos/users.js';
 import { AuthError } from '../errors.js';
 import type { AuthDeps, RequestContext } from './deps.js';
 import { newPasswordProblem, usernameProblem } from './rules.js';

@@ -6,8 +6,8 @@ import { CLI_CONTEXT } from '../auth/deps.js';
 import { listKeys, rotateKeys } from '../auth/keys.js';
 import { flushExpired } from '../auth/maintenance.js';
 import { createUser, disableUser, enableUser, listAllUsers, setPassword } from '../auth/users.js';
-import { queryAuditEvents } from '../db/repos/audit-events.js';
 import { migrate } from '../db/migrate.js';
+import { queryAuditEvents } from '../db/repos/audit-events.js';
 
 export type Args = Record<string, string | undefined>;
 
@@ -24,14 +24,19 @@ const date = (value: string | undefined): Date | undefined => {
   return parsed;
 };
 
-const relativeMs = (value: string) => Number(value.slice(0, -1)) * { s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[value.slice(-1) as 's']!;
+const UNIT_MS: Record<string, number> = { s: 1e3, m: 6e4, h: 36e5, d: 864e5 };
+const relativeMs = (value: string) => Number(value.slice(0, -1)) * (UNIT_MS[value.slice(-1)] ?? 0);
 
 export const COMMANDS = {
-  'user.create': async (deps: AuthDeps, a: Args) => ({ id: await createUser(deps, need(a, 'username'), need(a, 'password'), CLI_CONTEXT) }),
+  'user.create': async (deps: AuthDeps, a: Args) => ({
+    id: await createUser(deps, need(a, 'username'), need(a, 'password'), CLI_CONTEXT),
+  }),
   'user.set-password': async (deps: AuthDeps, a: Args) => ({
     sessionsRevoked: await setPassword(deps, need(a, 'username'), need(a, 'password'), CLI_CONTEXT),
   }),
-  'user.disable': async (deps: AuthDeps, a: Args) => ({ sessionsRevoked: await disableUser(deps, need(a, 'username'), CLI_CONTEXT) }),
+  'user.disable': async (deps: AuthDeps, a: Args) => ({
+    sessionsRevoked: await disableUser(deps, need(a, 'username'), CLI_CONTEXT),
+  }),
   'user.enable': async (deps: AuthDeps, a: Args) => {
     await enableUser(deps, need(a, 'username'), CLI_CONTEXT);
     return {};

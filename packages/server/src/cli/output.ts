@@ -12,9 +12,13 @@ export function print(command: string, result: unknown, json: boolean): void {
     'user.enable': () => ['user enabled'],
     'user.list': () => table(result as Row[], ['id', 'username', 'isActive', 'createdAt']),
     migrate: () => [(r.applied as string[]).length ? `applied: ${(r.applied as string[]).join(', ')}` : 'database is up to date'],
-    'keys.rotate': () => [`current key ${r.current}${r.retired ? `; ${r.retired} retired (still verifying until its tokens expire)` : ''}`],
+    'keys.rotate': () => [
+      `current key ${r.current}${r.retired ? `; ${r.retired} retired (still verifying until its tokens expire)` : ''}`,
+    ],
     'keys.list': () => table(result as Row[], ['kid', 'alg', 'state', 'createdAt', 'retiredAt', 'encrypted']),
-    'tokens.flush-expired': () => [`deleted ${r.sessions} expired session(s), ${r.throttleRows} throttle counter(s), ${r.auditEvents} old audit event(s)`],
+    'tokens.flush-expired': () => [
+      `deleted ${r.sessions} expired session(s), ${r.throttleRows} throttle counter(s), ${r.auditEvents} old audit event(s)`,
+    ],
     audit: () => table(result as Row[], ['at', 'event', 'username', 'userId', 'clientIp', 'userAgent', 'details']),
   };
   process.stdout.write(`${(lines[command]?.() ?? [JSON.stringify(result)]).join('\n')}\n`);
@@ -32,6 +36,10 @@ function table(rows: Row[], columns: string[]): string[] {
   };
   const cells = rows.map((row) => columns.map((c) => cell(row, c)));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] as string).length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i] as number)).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd();
   return [line(columns), ...cells.map(line)];
 }

@@ -48,6 +48,7 @@ export interface Config {
   readonly purge: { readonly intervalMs: number; readonly batchSize: number; readonly auditRetentionMs: number };
   readonly workers: number;
   readonly logLevel: string;
+  readonly accessLog: boolean;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -91,8 +92,9 @@ export function parseConfig(env: Env = process.env): Config {
       batchSize: integer(env, 'PURGE_BATCH_SIZE', 1000, 1, 100_000),
       auditRetentionMs: durationMs(env, 'AUDIT_RETENTION', '90d', 60_000),
     },
-    workers: integer(env, 'WORKERS', 1, 1, 64),
+    workers: parseWorkers(env),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    accessLog: boolean(env, 'ACCESS_LOG', false),
   };
   if (config.tls.mode === 'proxy' && config.http.trustProxy.length === 0) {
     throw new ConfigError('TLS_MODE', 'proxy mode needs TRUST_PROXY to name the TLS-terminating proxy');
@@ -141,6 +143,15 @@ function parseJwt(env: Env): Config['jwt'] {
     keyEncryptionSecret,
     keyReloadMs: durationMs(env, 'KEY_RELOAD_INTERVAL', '60s', 1000),
   };
+}
+
+/** "auto": one serving process per core on PostgreSQL; the embedded database allows one. */
+function parseWorkers(env: Env): number {
+  const embedded = text(env, 'DATABASE_URL') === undefined;
+  if ((env.WORKERS ?? 'auto').trim() === 'auto') return embedded ? 1 : availableParallelism();
+  const workers = integer(env, 'WORKERS', 1, 1, 64);
+  if (workers > 1 && embedded) throw new ConfigError('WORKERS', 'more than one worker needs PostgreSQL (DATABASE_URL)');
+  return workers;
 }
 
 function parseOrigins(env: Env): string[] {

@@ -23,7 +23,10 @@ export function encryptPrivateKey(plain: string, kid: string, secret: string | u
 export function decryptPrivateKey(stored: string, kid: string, secret: string | undefined): string {
   if (!isEncrypted(stored)) return stored;
   if (!secret) throw new Error(`signing key ${kid} is encrypted and KEY_ENCRYPTION_SECRET is not set`);
-  const [salt, iv, tag, body] = stored.slice(PREFIX.length).split(':').map((p) => Buffer.from(p, 'base64url'));
+  const [salt, iv, tag, body] = stored
+    .slice(PREFIX.length)
+    .split(':')
+    .map((p) => Buffer.from(p, 'base64url'));
   if (!salt || !iv || !tag || !body) throw new Error(`signing key ${kid}: malformed ciphertext`);
   const decipher = createDecipheriv('aes-256-gcm', deriveKey(secret, salt), iv);
   decipher.setAAD(Buffer.from(kid));

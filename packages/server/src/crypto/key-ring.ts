@@ -147,7 +147,10 @@ async function ensureSigningKey(db: Database, options: KeyRingOptions): Promise<
 }
 
 /** Makes a new key current and retires the previous one; returns both kids. */
-export async function rotateSigningKey(db: Database, options: KeyRingOptions): Promise<{ retired: string | null; current: string }> {
+export async function rotateSigningKey(
+  db: Database,
+  options: KeyRingOptions,
+): Promise<{ retired: string | null; current: string }> {
   if (options.algorithm === 'HS256') throw new Error('HS256 uses JWT_SIGNING_KEY: rotate it in the environment');
   return db.transaction(async (tx) => {
     await lockSigningKeys(tx);

@@ -38,8 +38,13 @@ export class PasswordHasher {
    * exactly what a wrong password costs: response time must not tell whether a user exists.
    */
   async verifyDummy(password: string): Promise<void> {
+    await this.verify(await this.warmUp(), password);
+  }
+
+  /** Computes the dummy hash ahead of the first unknown-user login (else that one costs double). */
+  warmUp(): Promise<string> {
     this.dummyHash ??= hash(randomBytes(16).toString('hex'), ARGON2);
-    await this.verify(await this.dummyHash, password);
+    return this.dummyHash;
   }
 }
 

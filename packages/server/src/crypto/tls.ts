@@ -3,8 +3,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
-import type { Config } from '../config/config.js';
 import type { Logger } from '../auth/deps.js';
+import type { Config } from '../config/config.js';
 
 export interface TlsMaterial {
   cert: Buffer;
@@ -28,12 +28,22 @@ export async function loadTls(config: Config, log: Logger): Promise<TlsMaterial>
         { name: 'basicConstraints', cA: false },
         { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
         { name: 'extKeyUsage', serverAuth: true },
-        { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }, { type: 7, ip: '::1' }] },
+        {
+          name: 'subjectAltName',
+          altNames: [
+            { type: 2, value: 'localhost' },
+            { type: 7, ip: '127.0.0.1' },
+            { type: 7, ip: '::1' },
+          ],
+        },
       ],
     } as never);
     writeFileSync(key, pems.private, { mode: 0o600 });
     writeFileSync(cert, pems.cert, { mode: 0o644 });
-    log.warn({ cert }, 'TLS_CERT_FILE/TLS_KEY_FILE not set: generated a self-signed certificate for localhost (development only)');
+    log.warn(
+      { cert },
+      'TLS_CERT_FILE/TLS_KEY_FILE not set: generated a self-signed certificate for localhost (development only)',
+    );
   } else {
     log.warn({ cert }, 'TLS_CERT_FILE/TLS_KEY_FILE not set: using the self-signed certificate in DATA_DIR (development only)');
   }

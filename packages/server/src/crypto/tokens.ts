@@ -137,10 +137,15 @@ export class TokenService {
     const nowS = this.now() / 1000;
     const leewayS = this.settings.leewayMs / 1000;
     const wellFormed =
-      typeof c.jti === 'string' && JTI.test(c.jti) &&
-      typeof c.sid === 'string' && SID.test(c.sid) &&
-      Number.isSafeInteger(c.user_id) && c.user_id > 0 && c.sub === String(c.user_id) &&
-      typeof c.iat === 'number' && c.iat <= nowS + leewayS;
+      typeof c.jti === 'string' &&
+      JTI.test(c.jti) &&
+      typeof c.sid === 'string' &&
+      SID.test(c.sid) &&
+      Number.isSafeInteger(c.user_id) &&
+      c.user_id > 0 &&
+      c.sub === String(c.user_id) &&
+      typeof c.iat === 'number' &&
+      c.iat <= nowS + leewayS;
     if (!wellFormed) throw tokenInvalid();
     if (c.token_type !== expected) throw new AuthError('token_not_valid', MESSAGES.tokenWrongType);
     return c;

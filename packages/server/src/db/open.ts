@@ -2,8 +2,8 @@
 // PGlite database in DATA_DIR (guarded by a lock file so that one process owns it).
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
-import { openPostgres } from './drivers/postgres.js';
 import { openPglite } from './drivers/pglite.js';
+import { openPostgres } from './drivers/postgres.js';
 import { acquireEmbeddedLock } from './embedded-lock.js';
 import type { Database } from './port.js';
 

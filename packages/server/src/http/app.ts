@@ -24,6 +24,8 @@ export function buildApp(deps: AuthDeps, options: AppOptions = {}): FastifyInsta
   const { http } = deps.config;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    // Two log lines per request cost real throughput; the audit trail records what matters.
+    disableRequestLogging: !deps.config.accessLog,
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: http.bodyLimit,
     trustProxy: http.trustProxy.length > 0 ? [...http.trustProxy] : false,

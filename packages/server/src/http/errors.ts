@@ -27,7 +27,10 @@ const STATUS: Record<ErrorCode, number> = {
 export function toAuthError(err: unknown): AuthError {
   if (err instanceof AuthError) return err;
   if (err instanceof DatabaseUnavailableError) {
-    return new AuthError('service_unavailable', 'Service temporarily unavailable. Try again later.', { retryAfterSeconds: 5, cause: err });
+    return new AuthError('service_unavailable', 'Service temporarily unavailable. Try again later.', {
+      retryAfterSeconds: 5,
+      cause: err,
+    });
   }
   if (err instanceof OverloadedError) {
     return new AuthError('overloaded', 'Too many logins in progress. Try again shortly.', { retryAfterSeconds: 1, cause: err });
@@ -42,7 +45,10 @@ export function toAuthError(err: unknown): AuthError {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new AuthError('validation_error', 'Request body is empty; expected a JSON object.');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new AuthError('validation_error', `JSON parse error - ${fe.message.replace(/^Body is not valid JSON but content-type is set to 'application\/json'/, '').trim() || 'invalid JSON'}`);
+      return new AuthError(
+        'validation_error',
+        `JSON parse error - ${fe.message.replace(/^Body is not valid JSON but content-type is set to 'application\/json'/, '').trim() || 'invalid JSON'}`,
+      );
   }
   if (fe.statusCode === 400 || (err instanceof SyntaxError && fe.statusCode === undefined)) {
     return new AuthError('validation_error', `JSON parse error - ${fe.message}`);
@@ -53,7 +59,8 @@ export function toAuthError(err: unknown): AuthError {
 export function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const error = toAuthError(err);
   const status = STATUS[error.code];
-  if (status >= 500) request.log[status === 500 ? 'error' : 'warn']({ err: error.cause ?? error, code: error.code }, 'request failed');
+  if (status >= 500)
+    request.log[status === 500 ? 'error' : 'warn']({ err: error.cause ?? error, code: error.code }, 'request failed');
   if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
   if (status === 401) reply.header('www-authenticate', 'Bearer realm="api"');
   reply.code(status).send(errorBody(error, status, request));

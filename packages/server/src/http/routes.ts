@@ -20,7 +20,8 @@ export function routeTable(deps: AuthDeps): RouteOptions[] {
     clientIp: request.ip,
     userAgent: request.headers['user-agent'],
   });
-  const caller = (request: FastifyRequest) => authenticate(deps, bearerToken(request)).catch((err) => Promise.reject(asBearerError(err)));
+  const caller = (request: FastifyRequest) =>
+    authenticate(deps, bearerToken(request)).catch((err) => Promise.reject(asBearerError(err)));
 
   return [
     {

@@ -9,7 +9,7 @@ export function validationError(err: FastifyError): AuthError {
   const fields: Record<string, string[]> = {};
   for (const issue of (err.validation ?? []) as AjvError[]) {
     const [field, message] = describe(issue);
-    (fields[field] ??= []).push(message);
+    fields[field] = [...(fields[field] ?? []), message];
   }
   const detail = Object.entries(fields)
     .map(([field, messages]) => `${field}: ${messages.join(' ')}`)

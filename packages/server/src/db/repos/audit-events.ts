@@ -28,7 +28,15 @@ export async function insertAuditEvent(db: Queryable, e: AuditEvent, at: Date): 
   await db.query(
     `INSERT INTO audit_events (at, event, user_id, username, client_ip, user_agent, details)
      VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [at, e.event, e.userId ?? null, e.username ?? null, e.clientIp ?? null, e.userAgent ?? null, e.details ? JSON.stringify(e.details) : null],
+    [
+      at,
+      e.event,
+      e.userId ?? null,
+      e.username ?? null,
+      e.clientIp ?? null,
+      e.userAgent ?? null,
+      e.details ? JSON.stringify(e.details) : null,
+    ],
   );
 }
 

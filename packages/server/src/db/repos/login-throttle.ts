@@ -34,7 +34,11 @@ export async function reserveAccountAttempt(db: Queryable, key: string, now: Dat
     [key, now, p.freeFailures, p.baseDelayMs, p.maxDelayMs, p.memoryMs],
   );
   if (counted) return null;
-  const row = await one<{ blockedUntil: Date | null }>(db, 'SELECT blocked_until AS "blockedUntil" FROM login_throttle WHERE key = $1', [key]);
+  const row = await one<{ blockedUntil: Date | null }>(
+    db,
+    'SELECT blocked_until AS "blockedUntil" FROM login_throttle WHERE key = $1',
+    [key],
+  );
   return row?.blockedUntil ?? now;
 }
 
@@ -42,7 +46,13 @@ export async function reserveAccountAttempt(db: Queryable, key: string, now: Dat
  * Fixed-window counter per client. Returns null while under `limit`, else the end of the
  * window.
  */
-export async function countClientAttempt(db: Queryable, key: string, now: Date, limit: number, windowMs: number): Promise<Date | null> {
+export async function countClientAttempt(
+  db: Queryable,
+  key: string,
+  now: Date,
+  limit: number,
+  windowMs: number,
+): Promise<Date | null> {
   const row = await one<{ failures: number; windowStart: Date }>(
     db,
     `INSERT INTO login_throttle AS t (key, failures, window_start, updated_at) VALUES ($1, 1, $2::timestamptz, $2::timestamptz)

@@ -30,10 +30,13 @@ export interface AccessState {
 }
 
 export async function insertSession(db: Queryable, s: NewSession): Promise<void> {
-  await db.query(
-    'INSERT INTO sessions (id, user_id, refresh_jti, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)',
-    [s.id, s.userId, s.refreshJti, s.createdAt, s.expiresAt],
-  );
+  await db.query('INSERT INTO sessions (id, user_id, refresh_jti, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)', [
+    s.id,
+    s.userId,
+    s.refreshJti,
+    s.createdAt,
+    s.expiresAt,
+  ]);
 }
 
 const REFRESH_SELECT = `SELECT s.user_id AS "userId", replace(s.refresh_jti::text, '-', '') AS "refreshJti",

@@ -22,17 +22,19 @@ export async function insertSigningKey(
   db: Queryable,
   key: { kid: string; alg: string; publicJwk: JWK; privateJwk: string; createdAt: Date },
 ): Promise<void> {
-  await db.query(
-    'INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk, created_at) VALUES ($1, $2, $3, $4, $5)',
-    [key.kid, key.alg, JSON.stringify(key.publicJwk), key.privateJwk, key.createdAt],
-  );
+  await db.query('INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk, created_at) VALUES ($1, $2, $3, $4, $5)', [
+    key.kid,
+    key.alg,
+    JSON.stringify(key.publicJwk),
+    key.privateJwk,
+    key.createdAt,
+  ]);
 }
 
 export async function retireCurrentSigningKey(db: Queryable, now: Date): Promise<string | null> {
-  const rows = await db.query<{ kid: string }>(
-    'UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL RETURNING kid',
-    [now],
-  );
+  const rows = await db.query<{ kid: string }>('UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL RETURNING kid', [
+    now,
+  ]);
   return rows[0]?.kid ?? null;
 }
 

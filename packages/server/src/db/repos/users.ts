@@ -46,7 +46,5 @@ export async function setUserActive(db: Queryable, username: string, active: boo
 }
 
 export function listUsers(db: Queryable): Promise<UserSummary[]> {
-  return db.query<UserSummary>(
-    'SELECT id, username, is_active AS "isActive", created_at AS "createdAt" FROM users ORDER BY id',
-  );
+  return db.query<UserSummary>('SELECT id, username, is_active AS "isActive", created_at AS "createdAt" FROM users ORDER BY id');
 }

@@ -1,0 +1,55 @@
+// Several serving processes on one port (node:cluster), for PostgreSQL deployments: one
+// Node.js process uses one core for JavaScript, and token signing, JSON and TLS are
+// JavaScript-side work. The primary does the once-only work (migrations, the first signing
+// key, the self-signed certificate), then forks WORKERS workers, replaces any that die, and
+// on SIGTERM stops them all gracefully before exiting.
+import cluster, { type Worker } from 'node:cluster';
+import { buildDeps, closeDeps } from './auth/deps.js';
+import type { Config } from './config/config.js';
+import { loadTls } from './crypto/tls.js';
+import { migrate } from './db/migrate.js';
+import { openDatabase } from './db/open.js';
+import type { AppLogger } from './logger.js';
+
+const RESPAWN_DELAY_MS = 1000;
+
+export async function runPrimary(config: Config, log: AppLogger): Promise<void> {
+  await prepare(config, log);
+  let stopping = false;
+  const fork = () => cluster.fork({ AUTH_SERVICE_WORKER: '1' });
+  cluster.on('exit', (worker: Worker, code, signal) => {
+    if (stopping) return;
+    log.error({ pid: worker.process.pid, code, signal }, 'worker died; starting a new one');
+    setTimeout(fork, RESPAWN_DELAY_MS);
+  });
+  for (let i = 0; i < config.workers; i++) fork();
+  log.info({ workers: config.workers }, 'cluster primary started');
+
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping workers');
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    const check = setInterval(() => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+    }, 50);
+    check.unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+/** The once-only start-up work, done before any worker exists so that workers never race on it. */
+async function prepare(config: Config, log: AppLogger): Promise<void> {
+  const db = await openDatabase(config);
+  try {
+    const applied = await migrate(db);
+    if (applied.length) log.info({ applied }, 'migrations applied');
+    await closeDeps(await buildDeps(db, config, { log })); // creates the first signing key if none
+    if (config.tls.mode === 'native') await loadTls(config, log);
+  } finally {
+    await db.close();
+  }
+}
+
+export const isClusterWorker = () => cluster.isWorker;
