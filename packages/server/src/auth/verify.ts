@@ -1,6 +1,6 @@
 // Access-token checks for /auth/me/ and /auth/token/verify/: a valid signature is not
 // enough, the session must not be revoked and the user must be active (one database read).
-import type { TokenType } from '../crypto/tokens.js';
+import type { TokenClaims } from '../crypto/tokens.js';
 import { findAccessState, findRefreshState } from '../db/repos/sessions.js';
 import { AuthError, MESSAGES, tokenInvalid } from '../errors.js';
 import type { AuthDeps } from './deps.js';
@@ -13,35 +13,28 @@ export interface Identity {
 
 /** The user an access token speaks for; throws token_not_valid / user_inactive. */
 export async function authenticate(deps: AuthDeps, token: string): Promise<Identity> {
-  const claims = await deps.tokens.verify(token, 'access');
-  const state = await findAccessState(deps.db, claims.sid);
-  if (!state || state.userId !== claims.user_id) throw tokenInvalid();
-  if (state.revokedAt) throw new AuthError('token_not_valid', MESSAGES.tokenBlacklisted);
-  if (!state.isActive) throw new AuthError('user_inactive', MESSAGES.userInactive);
-  return { id: state.userId, username: state.username };
+  return liveAccess(deps, await deps.tokens.verify(token, 'access'));
 }
 
 /** POST /auth/token/verify/: any token of ours, access or refresh, that is still live. */
 export async function verifyToken(deps: AuthDeps, token: string): Promise<void> {
-  const type = peekType(token);
-  if (type === 'access') {
-    await authenticate(deps, token).catch((err) => {
+  const claims = await deps.tokens.verify(token);
+  if (claims.token_type === 'access') {
+    // SimpleJWT's verify answers only valid/invalid: a disabled user's token is just invalid here.
+    await liveAccess(deps, claims).catch((err) => {
       throw err instanceof AuthError && err.code === 'user_inactive' ? tokenInvalid() : err;
     });
     return;
   }
-  const claims = await deps.tokens.verify(token, 'refresh');
   const state = await findRefreshState(deps.db, claims.sid);
   assertLive(state, claims);
   if (state.refreshJti !== claims.jti && state.previousJti !== claims.jti) throw tokenInvalid();
 }
 
-/** token_type read before verification only to choose which verification to run. */
-function peekType(token: string): TokenType {
-  try {
-    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
-    return payload?.token_type === 'refresh' ? 'refresh' : 'access';
-  } catch {
-    return 'access';
-  }
+async function liveAccess(deps: AuthDeps, claims: TokenClaims): Promise<Identity> {
+  const state = await findAccessState(deps.db, claims.sid);
+  if (!state || state.userId !== claims.user_id) throw tokenInvalid();
+  if (state.revokedAt) throw new AuthError('token_not_valid', MESSAGES.tokenBlacklisted);
+  if (!state.isActive) throw new AuthError('user_inactive', MESSAGES.userInactive);
+  return { id: state.userId, username: state.username };
 }

@@ -2,8 +2,8 @@
 // and kept in the database, shared by every instance; the current one signs, retired ones
 // still verify (and are published in the JWKS) until every token they signed has expired.
 // HS256: one shared secret from JWT_SIGNING_KEY, never published.
-import { createHash, randomUUID, type webcrypto } from 'node:crypto';
-import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { createHash, createPrivateKey, createPublicKey, type KeyObject, randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { Algorithm } from '../config/config.js';
 import type { Database } from '../db/port.js';
 import {
@@ -15,14 +15,14 @@ import {
 } from '../db/repos/signing-keys.js';
 import { decryptPrivateKey, encryptPrivateKey } from './key-encryption.js';
 
-type CryptoKey = webcrypto.CryptoKey;
-export type VerifyKey = CryptoKey | Uint8Array;
+/** ES256: a KeyObject (parsed once, at load: never per request). HS256: the secret's bytes. */
+export type KeyMaterial = KeyObject | Buffer;
 
 export interface LoadedKey {
   kid: string;
   alg: Algorithm;
-  verifyKey: VerifyKey;
-  signKey?: CryptoKey | Uint8Array;
+  verifyKey: KeyMaterial;
+  signKey?: KeyMaterial;
   publicJwk?: JWK;
   createdAt: Date;
   retiredAt: Date | null;
@@ -106,7 +106,7 @@ export class KeyRing {
   }
 
   private loadSharedSecret(): void {
-    const secret = new TextEncoder().encode(this.options.signingKey);
+    const secret = Buffer.from(this.options.signingKey ?? '', 'utf8');
     // The kid names the secret without revealing it (a digest of a >= 32-byte secret).
     const kid = `hs256-${createHash('sha256').update(secret).digest('base64url').slice(0, 12)}`;
     const key: LoadedKey = { kid, alg: 'HS256', verifyKey: secret, signKey: secret, createdAt: new Date(0), retiredAt: null };
@@ -121,8 +121,8 @@ async function loadRow(row: SigningKeyRow, secret: string | undefined): Promise<
   return {
     kid: row.kid,
     alg,
-    verifyKey: (await importJWK(row.publicJwk, alg)) as CryptoKey,
-    signKey: (await importJWK(privateJwk, alg)) as CryptoKey,
+    verifyKey: createPublicKey({ key: row.publicJwk as never, format: 'jwk' }),
+    signKey: createPrivateKey({ key: privateJwk as never, format: 'jwk' }),
     publicJwk: { ...row.publicJwk, kid: row.kid, alg, use: 'sig' },
     createdAt: row.createdAt,
     retiredAt: row.retiredAt,

@@ -10,9 +10,9 @@
 //  4. token_type is the one the endpoint accepts (RFC 8725 3.11: access and refresh tokens are
 //     not interchangeable), and every claim we rely on has the right shape.
 import { randomUUID } from 'node:crypto';
-import { jwtVerify, SignJWT } from 'jose';
 import { AuthError, MESSAGES, tokenInvalid } from '../errors.js';
-import type { KeyRing } from './key-ring.js';
+import { encodeHeader, signCompact, verifySignature } from './jws.js';
+import type { KeyRing, LoadedKey } from './key-ring.js';
 
 export type TokenType = 'access' | 'refresh';
 
@@ -52,6 +52,8 @@ export const newTokenId = () => randomUUID().replaceAll('-', '');
 export const newSessionId = () => randomUUID();
 
 export class TokenService {
+  private readonly headers = new Map<string, string>();
+
   constructor(
     private readonly keys: KeyRing,
     private readonly settings: TokenSettings,
@@ -74,52 +76,47 @@ export class TokenService {
       aud: this.settings.audience,
       sid,
     };
-    const token = await new SignJWT({ ...claims })
-      .setProtectedHeader({ alg: key.alg, typ: 'JWT', kid: key.kid })
-      .sign(key.signKey as Uint8Array);
+    const token = signCompact(key.alg, key.signKey as never, this.headerOf(key), claims);
     return { token, claims };
   }
 
-  /** Validates `token` as a token of `expected` type; throws AuthError(token_not_valid). */
-  async verify(token: unknown, expected: TokenType): Promise<TokenClaims> {
-    const header = this.parseHeader(token);
-    const key = await this.findKey(header.kid);
-    let payload: Record<string, unknown>;
-    try {
-      ({ payload } = await jwtVerify(token as string, key.verifyKey, {
-        algorithms: [key.alg],
-        issuer: this.settings.issuer,
-        audience: this.settings.audience,
-        clockTolerance: Math.ceil(this.settings.leewayMs / 1000),
-        currentDate: new Date(this.now()),
-        requiredClaims: ['exp', 'iat', 'jti', 'sub', 'sid', 'token_type', 'user_id'],
-      }));
-    } catch (err) {
-      throw tokenInvalid(err);
-    }
-    return this.checkClaims(payload, expected);
+  /**
+   * Validates `token` as a token of `expected` type (either type when omitted); throws
+   * AuthError(token_not_valid).
+   */
+  async verify(token: unknown, expected?: TokenType): Promise<TokenClaims> {
+    const { kid, alg, parts } = this.parseHeader(token);
+    const key = await this.findKey(kid);
+    const [header, payload, sig] = parts;
+    // Each key has exactly one algorithm; the token's header must name that one.
+    if (alg !== key.alg) throw tokenInvalid();
+    if (!verifySignature(key.alg, key.verifyKey, `${header}.${payload}`, Buffer.from(sig, 'base64url'))) throw tokenInvalid();
+    return this.checkClaims(parseJson(payload), expected);
   }
 
-  private parseHeader(token: unknown): { kid: string } {
+  private headerOf(key: LoadedKey): string {
+    let header = this.headers.get(key.kid);
+    if (!header) {
+      header = encodeHeader(key.alg, key.kid);
+      this.headers.set(key.kid, header);
+    }
+    return header;
+  }
+
+  private parseHeader(token: unknown): { kid: string; alg: string; parts: [string, string, string] } {
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !COMPACT.test(token)) throw tokenInvalid();
-    const parts = token.split('.');
+    const parts = token.split('.') as [string, string, string];
     for (const part of parts) {
       // Canonical base64url only: a part whose unused trailing bits are set decodes to the same
       // bytes as another spelling; accepting both would give one token many texts.
       if (Buffer.from(part, 'base64url').toString('base64url') !== part) throw tokenInvalid();
     }
-    let header: Record<string, unknown>;
-    try {
-      header = JSON.parse(Buffer.from(parts[0] as string, 'base64url').toString('utf8'));
-    } catch (err) {
-      throw tokenInvalid(err);
-    }
-    if (!header || typeof header !== 'object' || Array.isArray(header)) throw tokenInvalid();
+    const header = parseJson(parts[0]);
     if (FORBIDDEN_HEADERS.some((name) => name in header)) throw tokenInvalid();
     if (header.typ !== undefined && header.typ !== 'JWT') throw tokenInvalid();
     if (typeof header.kid !== 'string' || !KID.test(header.kid)) throw tokenInvalid();
     if (header.alg !== this.keys.signingKey().alg) throw tokenInvalid();
-    return { kid: header.kid };
+    return { kid: header.kid, alg: header.alg as string, parts };
   }
 
   private async findKey(kid: string) {
@@ -132,10 +129,18 @@ export class TokenService {
     return key;
   }
 
-  private checkClaims(payload: Record<string, unknown>, expected: TokenType): TokenClaims {
-    const c = payload as unknown as TokenClaims;
+  /** RFC 7519 4.1 registered claims with TOKEN_LEEWAY, then the shape of the claims we rely on. */
+  private checkClaims(payload: Record<string, unknown>, expected?: TokenType): TokenClaims {
+    const c = payload as unknown as TokenClaims & { nbf?: unknown };
     const nowS = this.now() / 1000;
     const leewayS = this.settings.leewayMs / 1000;
+    const timely =
+      typeof c.exp === 'number' &&
+      nowS < c.exp + leewayS &&
+      typeof c.iat === 'number' &&
+      c.iat <= nowS + leewayS &&
+      (c.nbf === undefined || (typeof c.nbf === 'number' && c.nbf <= nowS + leewayS));
+    const ours = c.iss === this.settings.issuer && audienceMatches(c.aud, this.settings.audience);
     const wellFormed =
       typeof c.jti === 'string' &&
       JTI.test(c.jti) &&
@@ -144,10 +149,25 @@ export class TokenService {
       Number.isSafeInteger(c.user_id) &&
       c.user_id > 0 &&
       c.sub === String(c.user_id) &&
-      typeof c.iat === 'number' &&
-      c.iat <= nowS + leewayS;
-    if (!wellFormed) throw tokenInvalid();
-    if (c.token_type !== expected) throw new AuthError('token_not_valid', MESSAGES.tokenWrongType);
+      (c.token_type === 'access' || c.token_type === 'refresh');
+    if (!timely || !ours || !wellFormed) throw tokenInvalid();
+    if (expected && c.token_type !== expected) throw new AuthError('token_not_valid', MESSAGES.tokenWrongType);
     return c;
   }
+}
+
+function audienceMatches(aud: unknown, audience: string): boolean {
+  return aud === audience || (Array.isArray(aud) && aud.includes(audience));
+}
+
+/** A base64url JSON object, or token_not_valid. */
+function parseJson(part: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+  } catch (err) {
+    throw tokenInvalid(err);
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw tokenInvalid();
+  return value as Record<string, unknown>;
 }
