@@ -73,10 +73,10 @@ export function parseConfig(env: Env = process.env): Config {
       queueTimeoutMs: durationMs(env, 'HASH_QUEUE_TIMEOUT', '2s', 1),
     },
     throttle: {
-      freeFailures: integer(env, 'LOGIN_FREE_FAILURES', 5, 1, 1000),
+      freeFailures: integer(env, 'LOGIN_FREE_FAILURES', 5, 1, 1_000_000),
       baseDelayMs: durationMs(env, 'LOGIN_BASE_DELAY', '1s', 1),
       maxDelayMs: durationMs(env, 'LOGIN_MAX_DELAY', '15m', 1),
-      clientLimit: integer(env, 'LOGIN_CLIENT_LIMIT', 100, 1, 1_000_000),
+      clientLimit: integer(env, 'LOGIN_CLIENT_LIMIT', 100, 1, 1_000_000_000),
       clientWindowMs: durationMs(env, 'LOGIN_CLIENT_WINDOW', '1m', 1000),
       redisUrl: text(env, 'REDIS_URL'),
     },
