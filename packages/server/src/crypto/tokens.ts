@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { AuthError, MESSAGES, tokenInvalid } from '../errors.js';
 import { encodeHeader, signCompact, verifySignature } from './jws.js';
 import type { KeyRing, LoadedKey } from './key-ring.js';
+import { VerifiedCache } from './verified-cache.js';
 
 export type TokenType = 'access' | 'refresh';
 
@@ -53,6 +54,7 @@ export const newSessionId = () => randomUUID();
 
 export class TokenService {
   private readonly headers = new Map<string, string>();
+  private readonly verified = new VerifiedCache<{ kid: string; payload: Record<string, unknown> }>();
 
   constructor(
     private readonly keys: KeyRing,
@@ -85,13 +87,17 @@ export class TokenService {
    * AuthError(token_not_valid).
    */
   async verify(token: unknown, expected?: TokenType): Promise<TokenClaims> {
+    const known = typeof token === 'string' ? this.verified.get(token) : undefined;
+    if (known && this.keys.verificationKey(known.kid)) return this.checkClaims(known.payload, expected);
     const { kid, alg, parts } = this.parseHeader(token);
     const key = await this.findKey(kid);
     const [header, payload, sig] = parts;
     // Each key has exactly one algorithm; the token's header must name that one.
     if (alg !== key.alg) throw tokenInvalid();
     if (!verifySignature(key.alg, key.verifyKey, `${header}.${payload}`, Buffer.from(sig, 'base64url'))) throw tokenInvalid();
-    return this.checkClaims(parseJson(payload), expected);
+    const claims = parseJson(payload);
+    this.verified.add(token as string, { kid, payload: claims });
+    return this.checkClaims(claims, expected);
   }
 
   private headerOf(key: LoadedKey): string {

@@ -1,5 +1,6 @@
 // PostgreSQL through a pg Pool, with every timeout set so that a dead database makes
 // requests fail fast (503) instead of hanging, and the pool heals by itself when it returns.
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { DatabaseUnavailableError } from '../../errors.js';
 import type { Database, Queryable } from '../port.js';
@@ -29,7 +30,10 @@ export function openPostgres(options: PostgresOptions): Database {
 
   const query = async <T>(client: Queryable | pg.Pool, sql: string, params?: readonly unknown[]) => {
     try {
-      const result = await (client as pg.Pool).query(sql, params as unknown[]);
+      // Parameterised statements are prepared once per connection (named by a digest of
+      // their text), so PostgreSQL parses and plans each hot query once, not per request.
+      const text = params ? { name: statementName(sql), text: sql, values: params as unknown[] } : sql;
+      const result = await (client as pg.Pool).query(text as string);
       return result.rows as T[];
     } catch (err) {
       throw translate(err);
@@ -68,6 +72,16 @@ export function openPostgres(options: PostgresOptions): Database {
     },
     close: () => pool.end(),
   };
+}
+
+const names = new Map<string, string>();
+function statementName(sql: string): string {
+  let name = names.get(sql);
+  if (!name) {
+    name = `a${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+    names.set(sql, name);
+  }
+  return name;
 }
 
 // SQLSTATE classes 08 (connection exception), 53 (insufficient resources), 57P (operator
