@@ -71,4 +71,5 @@ export async function buildDeps(db: Database, config: Config, options: BuildDeps
 
 export async function closeDeps(deps: AuthDeps): Promise<void> {
   await deps.throttle.close();
+  await deps.passwords.close();
 }

@@ -20,7 +20,7 @@ export class Limiter {
   private readonly waiting: Waiter[] = [];
 
   constructor(
-    private readonly concurrency: number,
+    readonly concurrency: number,
     private readonly queueLimit: number,
     private readonly queueTimeoutMs: number,
   ) {}

@@ -1,14 +1,14 @@
-// Password hashing: argon2id at OWASP's parameters (m=19 MiB, t=2, p=1), computed on libuv's
-// thread pool (never on the event loop) behind a bounded Limiter. Verifies Django's
-// pbkdf2_sha256 hashes too, so users imported from the original service can log in (and are
-// rehashed to argon2id on their next login).
+// Password hashing: argon2id at OWASP's parameters (m=19 MiB, t=2, p=1), on dedicated
+// low-priority threads (hash-pool.ts), never on the event loop, behind a bounded Limiter.
+// Verifies Django's pbkdf2_sha256 hashes too, so users imported from the original service
+// can log in (and are rehashed to argon2id on their next login).
 import { pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import { Algorithm, hash, verify } from '@node-rs/argon2';
+import { HashPool } from './hash-pool.js';
 import type { Limiter } from './limiter.js';
 
-const ARGON2 = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 const pbkdf2Async = promisify(pbkdf2);
+const CURRENT_PREFIX = '$argon2id$v=19$m=19456,t=2,p=1$';
 
 export interface VerifyResult {
   ok: boolean;
@@ -18,18 +18,22 @@ export interface VerifyResult {
 
 export class PasswordHasher {
   private dummyHash?: Promise<string>;
+  private readonly pool: HashPool;
 
-  constructor(private readonly limiter: Limiter) {}
+  constructor(private readonly limiter: Limiter) {
+    this.pool = new HashPool(limiter.concurrency);
+  }
 
   hash(password: string): Promise<string> {
-    return this.limiter.run(() => hash(password, ARGON2));
+    return this.limiter.run(() => this.pool.hash(password));
   }
 
   verify(stored: string, password: string): Promise<VerifyResult> {
     return this.limiter.run(async () => {
       if (stored.startsWith('pbkdf2_sha256$')) return { ok: await verifyDjango(stored, password), needsRehash: true };
-      const ok = await verify(stored, password).catch(() => false);
-      return { ok, needsRehash: ok && !stored.startsWith('$argon2id$v=19$m=19456,t=2,p=1$') };
+      if (!stored.startsWith('$argon2')) return { ok: false, needsRehash: false };
+      const ok = await this.pool.verify(stored, password).catch(() => false);
+      return { ok, needsRehash: ok && !stored.startsWith(CURRENT_PREFIX) };
     });
   }
 
@@ -43,8 +47,12 @@ export class PasswordHasher {
 
   /** Computes the dummy hash ahead of the first unknown-user login (else that one costs double). */
   warmUp(): Promise<string> {
-    this.dummyHash ??= hash(randomBytes(16).toString('hex'), ARGON2);
+    this.dummyHash ??= this.hash(randomBytes(16).toString('hex'));
     return this.dummyHash;
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }
 
