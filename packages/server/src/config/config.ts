@@ -54,6 +54,7 @@ export interface Config {
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function parseConfig(env: Env = process.env): Config {
+  const workers = parseWorkers(env);
   const dataDir = resolve(text(env, 'DATA_DIR', './data') ?? './data');
   const config: Config = {
     host: text(env, 'HOST', '127.0.0.1') ?? '127.0.0.1',
@@ -68,7 +69,9 @@ export function parseConfig(env: Env = process.env): Config {
     },
     jwt: parseJwt(env),
     hashing: {
-      concurrency: integer(env, 'HASH_CONCURRENCY', availableParallelism(), 1, 256),
+      // Default: the cores shared out among the serving processes, so a cluster does not run
+      // more hashing threads than there are cores.
+      concurrency: integer(env, 'HASH_CONCURRENCY', Math.max(1, Math.floor(availableParallelism() / workers)), 1, 256),
       queueLimit: integer(env, 'HASH_QUEUE_LIMIT', 64, 0, 100_000),
       queueTimeoutMs: durationMs(env, 'HASH_QUEUE_TIMEOUT', '2s', 1),
     },
@@ -92,7 +95,7 @@ export function parseConfig(env: Env = process.env): Config {
       batchSize: integer(env, 'PURGE_BATCH_SIZE', 1000, 1, 100_000),
       auditRetentionMs: durationMs(env, 'AUDIT_RETENTION', '90d', 60_000),
     },
-    workers: parseWorkers(env),
+    workers,
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     accessLog: boolean(env, 'ACCESS_LOG', false),
   };
