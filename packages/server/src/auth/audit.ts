@@ -19,12 +19,32 @@ export type AuditEventName =
   | 'key_rotated'
   | 'tokens_flushed';
 
+/** How often one throttled account or client is written to the audit trail at most. */
+const THROTTLED_AUDIT_INTERVAL_MS = 60_000;
+const THROTTLED_KEYS_MAX = 10_000;
+
 export class AuditLog {
+  private readonly throttledSeen = new Map<string, number>();
+
   constructor(
     private readonly db: Queryable,
     private readonly now: () => number,
     private readonly log: Logger,
   ) {}
+
+  /**
+   * Records a throttled login, at most once a minute per username and client: a flood of
+   * refused attempts must not turn into a flood of audit writes (one row says it all).
+   */
+  async throttled(username: string, ctx: RequestContext, retryAfterSeconds: number | undefined): Promise<void> {
+    const key = `${username}\u0000${ctx.clientIp ?? ''}`;
+    const now = this.now();
+    const last = this.throttledSeen.get(key);
+    if (last !== undefined && now - last < THROTTLED_AUDIT_INTERVAL_MS) return;
+    if (this.throttledSeen.size >= THROTTLED_KEYS_MAX) this.throttledSeen.clear();
+    this.throttledSeen.set(key, now);
+    await this.record('login_throttled', { username }, ctx, { retryAfterSeconds });
+  }
 
   /**
    * Records an event. `db` may be a transaction, so that the event commits with the change

@@ -31,7 +31,7 @@ async function reserveAttempt(deps: AuthDeps, username: string, ctx: RequestCont
     await deps.throttle.reserve(username, ctx.clientIp);
   } catch (err) {
     if (err instanceof AuthError && err.code === 'throttled') {
-      await deps.audit.record('login_throttled', { username }, ctx, { retryAfterSeconds: err.retryAfterSeconds });
+      await deps.audit.throttled(username, ctx, err.retryAfterSeconds);
     }
     throw err;
   }

@@ -53,8 +53,7 @@ async function rotate(deps: AuthDeps, claims: TokenClaims, ctx: RequestContext):
       });
       return { ok: { access: await mintAccess(deps, claims), refresh: next.token } };
     }
-    const inGrace = state.rotatedAt !== null && now - state.rotatedAt.getTime() <= deps.config.jwt.rotationGraceMs;
-    if (state.previousJti === claims.jti && inGrace && state.successorToken) {
+    if (isRetryInGrace(deps, state, claims) && state.successorToken) {
       return { ok: { access: await mintAccess(deps, claims), refresh: state.successorToken } };
     }
     await revokeSessionById(tx, claims.sid, 'refresh_token_reused', new Date(now));
@@ -63,6 +62,12 @@ async function rotate(deps: AuthDeps, claims: TokenClaims, ctx: RequestContext):
   });
   if ('reused' in outcome) throw new AuthError('token_not_valid', MESSAGES.tokenBlacklisted);
   return outcome.ok;
+}
+
+/** The refresh token retired last, presented again within ROTATION_GRACE_PERIOD. */
+export function isRetryInGrace(deps: AuthDeps, state: RefreshState, claims: TokenClaims): boolean {
+  if (state.previousJti !== claims.jti || state.rotatedAt === null) return false;
+  return deps.now() - state.rotatedAt.getTime() <= deps.config.jwt.rotationGraceMs;
 }
 
 async function mintAccess(deps: AuthDeps, claims: TokenClaims): Promise<string> {

@@ -4,7 +4,7 @@ import type { TokenClaims } from '../crypto/tokens.js';
 import { findAccessState, findRefreshState } from '../db/repos/sessions.js';
 import { AuthError, MESSAGES, tokenInvalid } from '../errors.js';
 import type { AuthDeps } from './deps.js';
-import { assertLive } from './refresh.js';
+import { assertLive, isRetryInGrace } from './refresh.js';
 
 export interface Identity {
   id: number;
@@ -28,7 +28,7 @@ export async function verifyToken(deps: AuthDeps, token: string): Promise<void> 
   }
   const state = await findRefreshState(deps.db, claims.sid);
   assertLive(state, claims);
-  if (state.refreshJti !== claims.jti && state.previousJti !== claims.jti) throw tokenInvalid();
+  if (state.refreshJti !== claims.jti && !isRetryInGrace(deps, state, claims)) throw tokenInvalid();
 }
 
 async function liveAccess(deps: AuthDeps, claims: TokenClaims): Promise<Identity> {
