@@ -1,7 +1,7 @@
 // buildApp(deps) assembles the HTTP application: routes, schemas, error mapping, headers.
 // It opens no port, so tests drive it with app.inject(); server.ts adds TLS and listening.
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { AuthDeps } from '../auth/deps.js';
 import { isSafeText } from '../auth/rules.js';
 import { AuthError } from '../errors.js';
@@ -25,7 +25,7 @@ export function buildApp(deps: AuthDeps, options: AppOptions = {}): FastifyInsta
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // Two log lines per request cost real throughput; the audit trail records what matters.
-    disableRequestLogging: !deps.config.accessLog,
+    logController: new LogController({ disableRequestLogging: !deps.config.accessLog }),
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: http.bodyLimit,
     trustProxy: http.trustProxy.length > 0 ? [...http.trustProxy] : false,
