@@ -44,6 +44,7 @@ export function buildApp(deps: AuthDeps, options: AppOptions = {}): FastifyInsta
 
   // JSON only: Fastify's text/plain parser goes, so any other media type is a 415.
   app.removeContentTypeParser('text/plain');
+  acceptEmptyJsonBody(app);
   registerSecurityHeaders(app);
   registerCors(app, http.corsOrigins);
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
@@ -54,6 +55,20 @@ export function buildApp(deps: AuthDeps, options: AppOptions = {}): FastifyInsta
     registerOtherMethods(app, route.url, route.method as string);
   }
   return app;
+}
+
+/**
+ * An empty body sent as JSON reads as `{}`, so that the schema names each missing field, as the
+ * original service did ({"username": ["This field is required."], ...}). Anything else goes
+ * to Fastify's own parser, which keeps its prototype-poisoning guard.
+ */
+function acceptEmptyJsonBody(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('remove', 'remove');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, {});
+    parseJson(request, body as string, done);
+  });
 }
 
 /** A known path with a wrong method is a JSON 405 with Allow, not a 404 (RFC 9110 15.5.6). */

@@ -42,8 +42,6 @@ export function toAuthError(err: unknown): AuthError {
       return new AuthError('payload_too_large', 'Request body is too large.');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new AuthError('unsupported_media_type', 'Unsupported media type; send application/json.');
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new AuthError('validation_error', 'Request body is empty; expected a JSON object.');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new AuthError(
         'validation_error',
