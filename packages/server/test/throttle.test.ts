@@ -1,0 +1,348 @@
+// Abuse resistance of POST /auth/login/: the per-account delay (growing, capped, never a
+// permanent lock), the per-client limit, X-Forwarded-For only from trusted proxies, atomic
+// counters shared by every instance (database or Redis), one answer for every kind of bad
+// credentials, and fast 503s when password hashing is saturated.
+import assert from 'node:assert/strict';
+import { randomBytes, randomInt } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { buildDeps, CLI_CONTEXT, closeDeps } from '../src/auth/deps.js';
+import { disableUser } from '../src/auth/users.js';
+import { openPostgres } from '../src/db/drivers/postgres.js';
+import { buildApp } from '../src/http/app.js';
+import { createTestApp, DRIVERS, type Driver, type TestApp } from './helpers/app.js';
+import { get, loginPair, post } from './helpers/http.js';
+
+// A database of its own on the machine's Redis; keys carry a per-run tag and are deleted after.
+const REDIS_URL = 'redis://127.0.0.1:6379/15';
+const TAG = randomBytes(4).toString('hex');
+
+async function redisReachable(): Promise<boolean> {
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000 });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+const redisUp = await redisReachable();
+
+interface Variant {
+  name: string;
+  driver: Driver;
+  env: Record<string, string>;
+  skip?: string | false;
+}
+
+const VARIANTS: Variant[] = [
+  ...DRIVERS.map((driver) => ({ name: driver, driver, env: {} })),
+  {
+    name: 'redis',
+    driver: DRIVERS.includes('postgres') ? 'postgres' : 'pglite',
+    env: { REDIS_URL },
+    skip: redisUp ? false : 'Redis on 127.0.0.1:6379 is not reachable',
+  },
+];
+
+/** A username unique to this run, so Redis counters of earlier runs cannot interfere. */
+const uname = (name: string) => `${name}-${TAG}`;
+
+/** A client address nobody else uses (per-client counters are keyed by address). */
+const freshIp = () => `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
+
+interface Attempt {
+  status: number;
+  body: Record<string, unknown>;
+  headers: Record<string, unknown>;
+}
+
+async function attempt(
+  app: FastifyInstance,
+  username: string,
+  password: string,
+  from: { ip?: string; xff?: string } = {},
+): Promise<Attempt> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/auth/login/',
+    remoteAddress: from.ip,
+    headers: { 'content-type': 'application/json', ...(from.xff ? { 'x-forwarded-for': from.xff } : {}) },
+    payload: JSON.stringify({ username, password }),
+  });
+  return { status: res.statusCode, body: res.json(), headers: res.headers };
+}
+
+const right = (username: string) => `${username}-password-1`;
+const WRONG = 'not-the-password';
+
+function assertThrottled(res: Attempt): number {
+  assert.equal(res.status, 429, JSON.stringify(res.body));
+  assert.deepEqual(res.body, { detail: 'Too many login attempts. Try again later.', code: 'throttled' });
+  const retryAfter = String(res.headers['retry-after']);
+  assert.match(retryAfter, /^\d+$/, 'Retry-After is a whole number of seconds');
+  return Number(retryAfter);
+}
+
+/** A second instance of the service on the same database (and Redis, if configured). */
+async function secondInstance(t: TestApp) {
+  const db = t.config.databaseUrl ? openPostgres({ url: t.config.databaseUrl, ...t.config.db }) : t.db;
+  const silent = { info() {}, warn() {}, error() {} };
+  const deps = await buildDeps(db, t.config, { log: silent, now: t.clock.now });
+  const app = buildApp(deps);
+  await app.ready();
+  return {
+    app,
+    async close() {
+      await app.close();
+      await closeDeps(deps);
+      if (db !== t.db) await db.close();
+    },
+  };
+}
+
+/** Runs `action` and counts the jobs the password hasher ran to completion meanwhile. */
+async function countHashing<T>(t: TestApp, action: () => Promise<T>): Promise<{ jobs: number; result: T }> {
+  const limiter = t.deps.hashLimiter;
+  const run = limiter.run;
+  let jobs = 0;
+  limiter.run = async <J>(job: () => Promise<J>): Promise<J> => {
+    const value = await run.call<typeof limiter, [() => Promise<J>], Promise<J>>(limiter, job);
+    jobs++;
+    return value;
+  };
+  try {
+    return { result: await action(), jobs };
+  } finally {
+    limiter.run = run;
+  }
+}
+
+after(async () => {
+  if (!redisUp) return;
+  const redis = new Redis(REDIS_URL);
+  const keys = await redis.keys(`auth-throttle:a:*-${TAG}`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+});
+
+for (const v of VARIANTS) {
+  describe(`per-account delay and credentials (${v.name})`, { skip: v.skip }, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await createTestApp(v.driver, { ...v.env, LOGIN_FREE_FAILURES: '5', LOGIN_BASE_DELAY: '1s', LOGIN_MAX_DELAY: '4s' });
+    });
+    after(() => t.close());
+
+    test('delays grow after the free failures, are capped, and end', async () => {
+      const alice = uname('alice');
+      await t.user(alice);
+      for (let i = 0; i < 5; i++) assert.equal((await attempt(t.app, alice, WRONG)).status, 401);
+      // Each delay doubles (1 s, 2 s, 4 s) up to LOGIN_MAX_DELAY (4 s), and never goes beyond.
+      const delays: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const retryAfter = assertThrottled(await attempt(t.app, alice, WRONG));
+        delays.push(retryAfter);
+        t.clock.advance(retryAfter * 1000);
+        assert.equal((await attempt(t.app, alice, WRONG)).status, 401, 'the delay is over: the attempt is checked');
+      }
+      assert.deepEqual(delays, [1, 2, 4, 4, 4]);
+
+      // The right password during a delay gets the same 429: the throttle is not an oracle.
+      const during = await attempt(t.app, alice, right(alice));
+      assert.equal(assertThrottled(during), 4);
+      t.clock.advance(4000);
+      assert.equal((await attempt(t.app, alice, right(alice))).status, 200, 'never a permanent lock');
+
+      // A success forgets the failures: the free attempts are back.
+      for (let i = 0; i < 5; i++) assert.equal((await attempt(t.app, alice, WRONG)).status, 401);
+      assert.equal(assertThrottled(await attempt(t.app, alice, WRONG)), 1);
+    });
+
+    test('the delay is per account: another account from the same client is unaffected', async () => {
+      const bob = uname('bob');
+      const carol = uname('carol');
+      await t.user(bob);
+      await t.user(carol);
+      for (let i = 0; i < 5; i++) await attempt(t.app, bob, WRONG);
+      assertThrottled(await attempt(t.app, bob, WRONG));
+      assert.equal((await attempt(t.app, carol, right(carol))).status, 200);
+    });
+
+    test('an unknown username is throttled like a real one', async () => {
+      const ghost = uname('ghost');
+      for (let i = 0; i < 5; i++) assert.equal((await attempt(t.app, ghost, WRONG)).status, 401);
+      assertThrottled(await attempt(t.app, ghost, WRONG));
+    });
+
+    test('counters are shared by two instances of the service', async () => {
+      const dave = uname('dave');
+      await t.user(dave);
+      const other = await secondInstance(t);
+      try {
+        for (const app of [t.app, other.app, t.app, other.app, t.app])
+          assert.equal((await attempt(app, dave, WRONG)).status, 401);
+        assertThrottled(await attempt(other.app, dave, right(dave)));
+        assertThrottled(await attempt(t.app, dave, right(dave)));
+        t.clock.advance(1000);
+        // A success on one instance clears the account for the other as well.
+        assert.equal((await attempt(other.app, dave, right(dave))).status, 200);
+        for (let i = 0; i < 5; i++) assert.equal((await attempt(t.app, dave, WRONG)).status, 401);
+      } finally {
+        await other.close();
+      }
+    });
+
+    test('30 parallel wrong passwords on one account: only 5 are checked', async () => {
+      const erin = uname('erin');
+      await t.user(erin);
+      // From 30 addresses, so that only the account counter can stop them.
+      const results = await Promise.all(Array.from({ length: 30 }, () => attempt(t.app, erin, WRONG, { ip: freshIp() })));
+      const statuses = results.map((r) => r.status);
+      assert.equal(statuses.filter((s) => s === 401).length, 5, statuses.join(' '));
+      assert.equal(statuses.filter((s) => s === 429).length, 25, statuses.join(' '));
+    });
+
+    test('unknown user, wrong password and disabled user: one answer, after one password verification each', async () => {
+      const [known, disabled] = [uname('gina'), uname('hank')];
+      await t.user(known);
+      await t.user(disabled);
+      await disableUser(t.deps, disabled, CLI_CONTEXT);
+      const cases = [
+        [uname('nobody'), 'whatever-password'],
+        [known, WRONG],
+        [disabled, right(disabled)],
+      ];
+      const answers = [];
+      for (const [username = '', password = ''] of cases) {
+        const { jobs, result: res } = await countHashing(t, () => post(t.app, '/auth/login/', { username, password }));
+        // An unknown user costs a verification too (of a dummy hash): timing must not tell.
+        assert.equal(jobs, 1, `${username}: one password verification`);
+        const { date: _date, ...headers } = res.headers;
+        answers.push({ status: res.status, raw: res.raw, headers });
+      }
+      assert.equal(answers[0]?.status, 401);
+      assert.deepEqual(JSON.parse(answers[0]?.raw ?? ''), {
+        detail: 'No active account found with the given credentials',
+        code: 'no_active_account',
+      });
+      assert.deepEqual(answers[1], answers[0]);
+      assert.deepEqual(answers[2], answers[0]);
+    });
+  });
+
+  describe(`per-client limit (${v.name})`, { skip: v.skip }, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await createTestApp(v.driver, { ...v.env, LOGIN_CLIENT_LIMIT: '3', LOGIN_CLIENT_WINDOW: '1m' });
+    });
+    after(() => t.close());
+
+    test('past the limit one address gets 429, other addresses do not', async () => {
+      const frank = uname('frank');
+      await t.user(frank);
+      const ip = freshIp();
+      // Different usernames each time: only the client counter grows.
+      for (let i = 0; i < 3; i++) assert.equal((await attempt(t.app, uname(`nobody${i}`), WRONG, { ip })).status, 401);
+      const retryAfter = assertThrottled(await attempt(t.app, uname('nobody3'), WRONG, { ip }));
+      assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter} within the 1 min window`);
+      assertThrottled(await attempt(t.app, frank, right(frank), { ip }));
+      assert.equal((await attempt(t.app, frank, right(frank), { ip: freshIp() })).status, 200);
+    });
+
+    test('X-Forwarded-For is ignored without TRUST_PROXY', async () => {
+      const ip = freshIp();
+      // A client cannot reset its counter by naming a new address each time.
+      for (let i = 0; i < 3; i++) {
+        const res = await attempt(t.app, uname('xff'), WRONG, { ip, xff: freshIp() });
+        assert.equal(res.status, 401);
+      }
+      assertThrottled(await attempt(t.app, uname('xff'), WRONG, { ip, xff: freshIp() }));
+    });
+
+    if (v.env.REDIS_URL === undefined) {
+      // The database counter follows the service clock; Redis expires its window in real time.
+      test('the window ends', async () => {
+        const ip = freshIp();
+        for (let i = 0; i < 3; i++) await attempt(t.app, uname('window'), WRONG, { ip });
+        assertThrottled(await attempt(t.app, uname('window'), WRONG, { ip }));
+        t.clock.advance(60_000);
+        assert.equal((await attempt(t.app, uname('window'), WRONG, { ip })).status, 401);
+      });
+    }
+  });
+
+  describe(`trusted proxy (${v.name})`, { skip: v.skip }, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await createTestApp(v.driver, { ...v.env, LOGIN_CLIENT_LIMIT: '3', TRUST_PROXY: '127.0.0.1' });
+    });
+    after(() => t.close());
+
+    test('X-Forwarded-For from the trusted proxy names the client that is counted', async () => {
+      const client = freshIp();
+      const proxy = { ip: '127.0.0.1', xff: client };
+      for (let i = 0; i < 3; i++) assert.equal((await attempt(t.app, uname('proxied'), WRONG, proxy)).status, 401);
+      assertThrottled(await attempt(t.app, uname('proxied'), WRONG, proxy));
+      // Another client behind the same proxy has its own counter.
+      assert.equal((await attempt(t.app, uname('proxied'), WRONG, { ip: '127.0.0.1', xff: freshIp() })).status, 401);
+    });
+
+    test('X-Forwarded-For from an untrusted peer is still ignored', async () => {
+      const ip = freshIp();
+      for (let i = 0; i < 3; i++) await attempt(t.app, uname('spoof'), WRONG, { ip, xff: freshIp() });
+      assertThrottled(await attempt(t.app, uname('spoof'), WRONG, { ip, xff: freshIp() }));
+    });
+  });
+}
+
+for (const driver of DRIVERS) {
+  describe(`password hashing overload (${driver})`, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await createTestApp(driver, {
+        HASH_CONCURRENCY: '1',
+        HASH_QUEUE_LIMIT: '2',
+        HASH_QUEUE_TIMEOUT: '1m',
+        LOGIN_FREE_FAILURES: '1000',
+      });
+      await t.user('alice');
+    });
+    after(() => t.close());
+
+    test('a login flood gets fast 503s while token endpoints keep answering', async () => {
+      const pair = await loginPair(t.app, 'alice');
+      // The one hashing slot is busy until we say so (as under a long burst of logins), which
+      // makes the outcome exact: 2 logins wait in the queue, the other 28 are refused at once.
+      let release = () => {};
+      const busy = t.deps.hashLimiter.run(() => new Promise<void>((resolve) => (release = resolve)));
+      let settled = 0;
+      const flood = Array.from({ length: 30 }, () =>
+        post(t.app, '/auth/login/', { username: 'alice', password: right('alice') }).finally(() => settled++),
+      );
+      const others = await Promise.all([
+        post(t.app, '/auth/token/refresh/', { refresh: pair.refresh }),
+        post(t.app, '/auth/token/verify/', { token: pair.access }),
+        get(t.app, '/auth/me/', { authorization: `Bearer ${pair.access}` }),
+      ]);
+      for (const r of others) assert.equal(r.status, 200, r.raw);
+      while (settled < 28) await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(t.deps.hashLimiter.stats, { running: 1, waiting: 2 });
+      release();
+      await busy;
+      const logins = await Promise.all(flood);
+      const refused = logins.filter((r) => r.status === 503);
+      assert.equal(refused.length, 28);
+      assert.equal(logins.filter((r) => r.status === 200).length, 2, 'the queued logins succeed');
+      for (const r of refused) {
+        assert.deepEqual(r.body, { detail: 'Too many logins in progress. Try again shortly.', code: 'overloaded' });
+        assert.match(String(r.headers['retry-after']), /^\d+$/);
+      }
+    });
+  });
+}
