@@ -49,6 +49,9 @@ async function serve(config: Config, log: AppLogger): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // A worker whose primary is gone (killed with -9, say) must not serve on as an orphan that
+  // nothing supervises or stops: it drains and exits like on SIGTERM.
+  if (isClusterWorker()) process.on('disconnect', () => stop('primary gone'));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();
