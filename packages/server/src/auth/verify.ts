@@ -34,7 +34,9 @@ export async function verifyToken(deps: AuthDeps, token: string): Promise<void> 
 async function liveAccess(deps: AuthDeps, claims: TokenClaims): Promise<Identity> {
   const state = await findAccessState(deps.db, claims.sid);
   if (!state || state.userId !== claims.user_id) throw tokenInvalid();
-  if (state.revokedAt) throw new AuthError('token_not_valid', MESSAGES.tokenBlacklisted);
+  // Disabling a user also revokes its sessions: the user's state is what the client is told
+  // (docs/api.md: "user disabled" -> user_inactive), checked before the session's.
   if (!state.isActive) throw new AuthError('user_inactive', MESSAGES.userInactive);
+  if (state.revokedAt) throw new AuthError('token_not_valid', MESSAGES.tokenBlacklisted);
   return { id: state.userId, username: state.username };
 }
