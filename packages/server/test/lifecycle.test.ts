@@ -1,0 +1,312 @@
+// Lifecycle of users, sessions and keys: disabling, password changes, logout of every
+// session, refresh-token rotation and reuse, signing-key rotation, and the purge of expired
+// sessions. Two apps per driver (apps are costly on a busy machine): the default one, and one
+// with rotation and key encryption on. Tests that move the clock come last in their app.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { CLI_CONTEXT } from '../src/auth/deps.js';
+import { listKeys, rotateKeys } from '../src/auth/keys.js';
+import { flushExpired } from '../src/auth/maintenance.js';
+import { openSession } from '../src/auth/session.js';
+import { disableUser, enableUser, setPassword } from '../src/auth/users.js';
+import { createTestApp, DRIVERS, type TestApp } from './helpers/app.js';
+import { type Answer, claimsOf, get, headerOf, loginPair, post } from './helpers/http.js';
+
+type App = TestApp['app'];
+type Pair = { refresh: string; access: string };
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+function expectCode(res: Answer, status: number, code: string, what: string): void {
+  assert.equal(res.status, status, `${what}: ${res.raw}`);
+  assert.equal(res.body.code, code, `${what}: ${res.raw}`);
+}
+
+/** Every endpoint refuses the pair (refresh, logout, verify, /auth/me/ and logout/all). */
+async function pairRefused(app: App, pair: Pair, what: string, meCode = 'token_not_valid'): Promise<void> {
+  expectCode(await post(app, '/auth/token/refresh/', { refresh: pair.refresh }), 401, 'token_not_valid', `${what}: refresh`);
+  expectCode(await post(app, '/auth/token/verify/', { token: pair.refresh }), 401, 'token_not_valid', `${what}: verify refresh`);
+  expectCode(await post(app, '/auth/token/verify/', { token: pair.access }), 401, 'token_not_valid', `${what}: verify access`);
+  expectCode(await get(app, '/auth/me/', bearer(pair.access)), 401, meCode, `${what}: me`);
+  expectCode(await post(app, '/auth/logout/all/', {}, bearer(pair.access)), 401, meCode, `${what}: logout/all`);
+  expectCode(await post(app, '/auth/logout/', { refresh_token: pair.refresh }), 400, 'logout_failed', `${what}: logout`);
+}
+
+/** Every endpoint but logout accepts the pair. */
+async function pairAccepted(app: App, pair: Pair, what: string): Promise<void> {
+  assert.equal((await post(app, '/auth/token/refresh/', { refresh: pair.refresh })).status, 200, `${what}: refresh`);
+  assert.equal((await post(app, '/auth/token/verify/', { token: pair.refresh })).status, 200, `${what}: verify refresh`);
+  assert.equal((await post(app, '/auth/token/verify/', { token: pair.access })).status, 200, `${what}: verify access`);
+  assert.equal((await get(app, '/auth/me/', bearer(pair.access))).status, 200, `${what}: me`);
+}
+
+async function sessionCount(t: TestApp, userId?: number): Promise<number> {
+  const rows = await t.db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM sessions WHERE ($1::int IS NULL OR user_id = $1::int)',
+    [userId ?? null],
+  );
+  return rows[0]?.n ?? 0;
+}
+
+async function jwksKids(app: App): Promise<string[]> {
+  const res = await get(app, '/auth/.well-known/jwks.json');
+  assert.equal(res.status, 200);
+  return (res.body.keys as { kid: string }[]).map((k) => k.kid).sort();
+}
+
+for (const driver of DRIVERS) {
+  describe(`lifecycle (${driver})`, () => {
+    let t: TestApp;
+    const refreshLifetimeMs = 60_000;
+    const leewayMs = 5000;
+    const batchSize = 7;
+
+    before(async () => {
+      t = await createTestApp(driver, {
+        ACCESS_TOKEN_LIFETIME: '30s',
+        REFRESH_TOKEN_LIFETIME: '60s',
+        TOKEN_LEEWAY: '5s',
+        PURGE_BATCH_SIZE: String(batchSize),
+      });
+    });
+    after(() => t.close());
+
+    test('a disabled user cannot log in, refresh, verify or use /auth/me/; enabled again, can', async () => {
+      await t.user('dave');
+      const pair = await loginPair(t.app, 'dave');
+      assert.equal(await disableUser(t.deps, 'dave', CLI_CONTEXT), 1);
+
+      expectCode(
+        await post(t.app, '/auth/login/', { username: 'dave', password: 'dave-password-1' }),
+        401,
+        'no_active_account',
+        'login',
+      );
+      await pairRefused(t.app, pair, 'disabled user', 'user_inactive');
+
+      await enableUser(t.deps, 'dave', CLI_CONTEXT);
+      await pairAccepted(t.app, await loginPair(t.app, 'dave'), 'new login after enable');
+      // Disabling ended the sessions: enabling does not bring back tokens issued before.
+      await pairRefused(t.app, pair, 'tokens from before the disable');
+    });
+
+    test('a password change revokes every session of that user only', async () => {
+      await t.user('carol');
+      await t.user('bob');
+      const carol = [await loginPair(t.app, 'carol'), await loginPair(t.app, 'carol')];
+      const bob = await loginPair(t.app, 'bob');
+
+      assert.equal(await setPassword(t.deps, 'carol', 'carol-new-password-2', CLI_CONTEXT), 2);
+      for (const pair of carol) await pairRefused(t.app, pair, 'session from before the password change');
+      await pairAccepted(t.app, bob, 'another user');
+      expectCode(
+        await post(t.app, '/auth/login/', { username: 'carol', password: 'carol-password-1' }),
+        401,
+        'no_active_account',
+        'old password',
+      );
+      await pairAccepted(t.app, await loginPair(t.app, 'carol', 'carol-new-password-2'), 'login with the new password');
+    });
+
+    test('logout/all revokes every session of the caller, and only theirs', async () => {
+      await t.user('erin');
+      await t.user('frank');
+      const erin = [await loginPair(t.app, 'erin'), await loginPair(t.app, 'erin'), await loginPair(t.app, 'erin')];
+      const frank = await loginPair(t.app, 'frank');
+
+      const res = await post(t.app, '/auth/logout/all/', {}, bearer(erin[1]?.access as string));
+      assert.equal(res.status, 200, res.raw);
+      assert.deepEqual(res.body, { message: 'Logged out of all sessions', sessions_revoked: 3 });
+      for (const pair of erin) await pairRefused(t.app, pair, 'session ended by logout/all');
+      await pairAccepted(t.app, frank, 'another user');
+      // The account itself is untouched.
+      await pairAccepted(t.app, await loginPair(t.app, 'erin'), 'new login');
+    });
+
+    test('without rotation, refresh answers only an access token and the refresh token stays usable', async () => {
+      await t.user('nora');
+      const pair = await loginPair(t.app, 'nora');
+      for (let i = 0; i < 2; i++) {
+        const res = await post(t.app, '/auth/token/refresh/', { refresh: pair.refresh });
+        assert.equal(res.status, 200, res.raw);
+        assert.deepEqual(Object.keys(res.body), ['access']);
+        assert.equal(claimsOf(res.body.access as string).sid, claimsOf(pair.refresh).sid);
+      }
+    });
+
+    test('signing keys are stored as plain JWK without KEY_ENCRYPTION_SECRET', async () => {
+      const rows = await t.db.query<{ private_jwk: string }>('SELECT private_jwk FROM signing_keys');
+      assert.equal(rows.length, 1);
+      const jwk = JSON.parse(rows[0]?.private_jwk as string);
+      assert.equal(jwk.kty, 'EC');
+      assert.equal(typeof jwk.d, 'string');
+      assert.deepEqual(
+        (await listKeys(t.deps)).map((k) => k.encrypted),
+        [false],
+      );
+    });
+
+    describe('purge of expired sessions', () => {
+      /** Moves past every session so far and purges them: each test starts from an empty table. */
+      async function emptySessions() {
+        t.clock.advance(refreshLifetimeMs + leewayMs + 1000);
+        await flushExpired(t.deps, CLI_CONTEXT);
+        assert.equal(await sessionCount(t), 0);
+      }
+
+      test('flushExpired deletes expired sessions in batches, keeps those within the leeway and live ones', async () => {
+        await emptySessions();
+        const id = await t.user('olga');
+        const old: Pair[] = [];
+        for (let i = 0; i < 30; i++) old.push(await openSession(t.deps, id));
+
+        // Expired, but a token is still accepted within the leeway: its row must stay.
+        t.clock.advance(refreshLifetimeMs + leewayMs - 2000);
+        assert.equal((await flushExpired(t.deps, CLI_CONTEXT)).sessions, 0);
+        assert.equal((await post(t.app, '/auth/token/refresh/', { refresh: old[0]?.refresh })).status, 200);
+
+        t.clock.advance(3000);
+        const live: Pair[] = [];
+        for (let i = 0; i < 5; i++) live.push(await openSession(t.deps, id));
+        assert.equal((await flushExpired(t.deps, CLI_CONTEXT, 2)).sessions, 2 * batchSize, 'two batches at most');
+        assert.equal(await sessionCount(t, id), 35 - 2 * batchSize);
+        assert.equal((await flushExpired(t.deps, CLI_CONTEXT)).sessions, 30 - 2 * batchSize);
+        assert.equal(await sessionCount(t, id), 5);
+        for (const pair of live) await pairAccepted(t.app, pair, 'live session after the purge');
+      });
+
+      test('under a stream of logins with a periodic purge, the sessions table stays bounded', async () => {
+        await emptySessions();
+        await t.user('stream');
+        const logins = 200;
+        const stepMs = 1000;
+        const flushEvery = 10;
+        // Rows kept: those expiring after now - leeway, i.e. about (lifetime + leeway) / step,
+        // plus the logins since the last purge (one more each way for whole-second exp).
+        const bound = (refreshLifetimeMs + leewayMs) / stepMs + flushEvery + 2;
+        let peak = 0;
+        let purged = 0;
+        for (let i = 1; i <= logins; i++) {
+          await loginPair(t.app, 'stream');
+          t.clock.advance(stepMs);
+          if (i % flushEvery === 0) {
+            peak = Math.max(peak, await sessionCount(t));
+            purged += (await flushExpired(t.deps, CLI_CONTEXT)).sessions;
+          }
+        }
+        assert.ok(peak <= bound, `peak ${peak} > ${bound}`);
+        assert.equal(purged + (await sessionCount(t)), logins);
+        assert.ok(purged >= logins - bound, `purged only ${purged}`);
+      });
+    });
+
+    test('key rotation: both keys published, new tokens carry the new kid, old tokens valid until they expire', async () => {
+      await t.user('kim');
+      const jwks = await get(t.app, '/auth/.well-known/jwks.json');
+      assert.equal(jwks.headers['cache-control'], 'public, max-age=300');
+      const [oldKid] = await jwksKids(t.app);
+      const before = await loginPair(t.app, 'kim');
+      assert.equal(headerOf(before.access).kid, oldKid);
+
+      const { retired, current } = await rotateKeys(t.deps, CLI_CONTEXT);
+      assert.equal(retired, oldKid);
+      assert.deepEqual(await jwksKids(t.app), [oldKid, current].sort());
+      const afterRotation = await loginPair(t.app, 'kim');
+      assert.equal(headerOf(afterRotation.access).kid, current);
+      await pairAccepted(t.app, before, 'tokens signed by the retired key');
+      const refreshed = await post(t.app, '/auth/token/refresh/', { refresh: before.refresh });
+      assert.equal(headerOf(refreshed.body.access as string).kid, current, 'new access tokens are signed by the new key');
+      const states = Object.fromEntries((await listKeys(t.deps)).map((k) => [k.kid, k.state]));
+      assert.deepEqual(states, { [oldKid as string]: 'retired (verifying)', [current]: 'current' });
+
+      // The retired key verifies as long as a token it signed can be valid: the longest
+      // lifetime (refresh, 60 s) plus the leeway, counted from its retirement.
+      t.clock.advance(refreshLifetimeMs + leewayMs - 1000);
+      assert.equal((await post(t.app, '/auth/token/verify/', { token: before.refresh })).status, 200, 'last second');
+      assert.deepEqual(await jwksKids(t.app), [oldKid, current].sort());
+      t.clock.advance(2000);
+      assert.deepEqual(await jwksKids(t.app), [current]);
+      const expired = Object.fromEntries((await listKeys(t.deps)).map((k) => [k.kid, k.state]));
+      assert.deepEqual(expired, { [oldKid as string]: 'expired', [current]: 'current' });
+      await pairAccepted(t.app, await loginPair(t.app, 'kim'), 'a new login');
+    });
+  });
+
+  describe(`rotation of refresh tokens, encrypted keys (${driver})`, () => {
+    let t: TestApp;
+    const graceMs = 5000;
+
+    before(async () => {
+      t = await createTestApp(driver, {
+        ROTATE_REFRESH_TOKENS: 'true',
+        ROTATION_GRACE_PERIOD: '5s',
+        KEY_ENCRYPTION_SECRET: 'test-key-encryption-secret-0123456789',
+      });
+    });
+    after(() => t.close());
+
+    test('refresh answers a new refresh token; the old one within the grace period gets the same successor', async () => {
+      await t.user('rita');
+      const pair = await loginPair(t.app, 'rita');
+      const first = await post(t.app, '/auth/token/refresh/', { refresh: pair.refresh });
+      assert.equal(first.status, 200, first.raw);
+      assert.deepEqual(Object.keys(first.body).sort(), ['access', 'refresh']);
+      assert.notEqual(first.body.refresh, pair.refresh);
+
+      t.clock.advance(graceMs - 1000);
+      const retry = await post(t.app, '/auth/token/refresh/', { refresh: pair.refresh });
+      assert.equal(retry.status, 200, retry.raw);
+      assert.equal(retry.body.refresh, first.body.refresh, 'the same successor');
+      await pairAccepted(t.app, { refresh: first.body.refresh as string, access: retry.body.access as string }, 'successor');
+    });
+
+    test('reuse after the grace period revokes the whole session and is audited', async () => {
+      const id = await t.user('ross');
+      const pair = await loginPair(t.app, 'ross');
+      const next = await post(t.app, '/auth/token/refresh/', { refresh: pair.refresh });
+      assert.equal(next.status, 200, next.raw);
+      const successor = { refresh: next.body.refresh as string, access: next.body.access as string };
+
+      t.clock.advance(graceMs + 1000);
+      const reuse = await post(t.app, '/auth/token/refresh/', { refresh: pair.refresh });
+      expectCode(reuse, 401, 'token_not_valid', 'reuse');
+      await pairRefused(t.app, successor, 'successor after reuse');
+      await pairRefused(t.app, pair, 'reused token');
+
+      const events = await t.db.query<{ details: { sid: string } }>(
+        "SELECT details FROM audit_events WHERE event = 'refresh_token_reused' AND user_id = $1",
+        [id],
+      );
+      assert.equal(events.length, 1);
+      assert.equal(events[0]?.details.sid, claimsOf(pair.refresh).sid);
+    });
+
+    test('a token two rotations old is reuse even within the grace period', async () => {
+      await t.user('rudy');
+      const pair = await loginPair(t.app, 'rudy');
+      const one = await post(t.app, '/auth/token/refresh/', { refresh: pair.refresh });
+      const two = await post(t.app, '/auth/token/refresh/', { refresh: one.body.refresh });
+      assert.equal(two.status, 200, two.raw);
+      expectCode(await post(t.app, '/auth/token/refresh/', { refresh: pair.refresh }), 401, 'token_not_valid', 'reuse');
+      expectCode(await post(t.app, '/auth/token/refresh/', { refresh: two.body.refresh }), 401, 'token_not_valid', 'latest');
+    });
+
+    test('with KEY_ENCRYPTION_SECRET, private keys are stored encrypted, and a rotated-in key works', async () => {
+      await t.user('kate');
+      const { current } = await rotateKeys(t.deps, CLI_CONTEXT);
+      const rows = await t.db.query<{ private_jwk: string }>('SELECT private_jwk FROM signing_keys');
+      assert.equal(rows.length, 2);
+      for (const { private_jwk } of rows) {
+        assert.ok(private_jwk.startsWith('enc:v1:'), private_jwk.slice(0, 12));
+        assert.ok(!private_jwk.includes('"d"'));
+      }
+      assert.deepEqual(
+        (await listKeys(t.deps)).map((k) => k.encrypted),
+        [true, true],
+      );
+      const pair = await loginPair(t.app, 'kate');
+      assert.equal(headerOf(pair.access).kid, current);
+      await pairAccepted(t.app, pair, 'tokens of the new encrypted key');
+    });
+  });
+}
