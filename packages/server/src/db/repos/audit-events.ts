@@ -40,12 +40,14 @@ export async function insertAuditEvent(db: Queryable, e: AuditEvent, at: Date): 
   );
 }
 
+/** Events of a user are matched by name or by id: logouts and token reuse know the id only. */
 export function queryAuditEvents(db: Queryable, f: AuditFilter): Promise<AuditRow[]> {
   return db.query<AuditRow>(
     `SELECT id::text AS id, at, event, user_id AS "userId", username, client_ip AS "clientIp",
        user_agent AS "userAgent", details
      FROM audit_events
-     WHERE ($1::text IS NULL OR username = $1) AND ($2::timestamptz IS NULL OR at >= $2)
+     WHERE ($1::text IS NULL OR username = $1 OR user_id = (SELECT id FROM users WHERE username = $1))
+       AND ($2::timestamptz IS NULL OR at >= $2)
        AND ($3::timestamptz IS NULL OR at < $3) AND ($4::text IS NULL OR event = $4)
      ORDER BY at DESC, id DESC LIMIT $5`,
     [f.username ?? null, f.since ?? null, f.until ?? null, f.event ?? null, f.limit],
