@@ -9,7 +9,12 @@ import { startServer } from './server.js';
 export async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
-  if (!isClusterWorker() && config.workers > 1) return runPrimary(config, log);
+  if (!isClusterWorker() && config.workers > 1) {
+    return runPrimary(config, log).catch((err) => {
+      log.fatal({ err }, 'auth-service could not start');
+      process.exit(1);
+    });
+  }
   await serve(config, log);
 }
 

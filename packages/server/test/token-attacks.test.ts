@@ -25,10 +25,11 @@ type Signer = (signingInput: string) => Buffer;
 
 const b64u = (data: Buffer | string) => Buffer.from(data).toString('base64url');
 const enc = (value: object) => b64u(JSON.stringify(value));
+/** ES256 in the one spelling the service accepts: the low s of the pair (s, n - s). */
 const es256 =
   (key: KeyObject): Signer =>
   (input) =>
-    sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
+    lowS(sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }));
 const hs256 =
   (secret: Buffer | string): Signer =>
   (input) =>
@@ -44,6 +45,11 @@ const parts = (token: string) => token.split('.') as [string, string, string];
 
 /** The P-256 group order n: r = s = n is as invalid as r = s = 0. */
 const P256_ORDER = Buffer.from('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551', 'hex');
+const ORDER = BigInt(`0x${P256_ORDER.toString('hex')}`);
+const sOf = (sig: Buffer) => BigInt(`0x${sig.subarray(32).toString('hex')}`);
+const withS = (sig: Buffer, s: bigint) =>
+  Buffer.concat([sig.subarray(0, 32), Buffer.from(s.toString(16).padStart(64, '0'), 'hex')]);
+const lowS = (sig: Buffer) => (sOf(sig) > ORDER >> 1n ? withS(sig, ORDER - sOf(sig)) : sig);
 
 interface Attacker {
   key: KeyObject;
@@ -176,6 +182,8 @@ const FORGERIES: [string, Forgery][] = [
     ),
   ],
   ['r = s = n (the group order)', withSignature(Buffer.concat([P256_ORDER, P256_ORDER]))],
+  // ECDSA malleability: (r, n - s) verifies mathematically; we accept one spelling only.
+  ['the same signature with s replaced by n - s', mutatedSignature((sig) => withS(sig, ORDER - sOf(sig)))],
   ['r = 0 with a real s', mutatedSignature((sig) => Buffer.concat([Buffer.alloc(32), sig.subarray(32)]))],
   ['real r with s = 0', mutatedSignature((sig) => Buffer.concat([sig.subarray(0, 32), Buffer.alloc(32)]))],
   ['ES256 with an empty signature', withSignature(Buffer.alloc(0))],

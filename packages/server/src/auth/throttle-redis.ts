@@ -52,6 +52,9 @@ export async function openRedisThrottle(url: string, p: RedisPolicy): Promise<Th
     async clear(key) {
       await redis.del(`auth-throttle:${key}`).catch((err) => Promise.reject(new DatabaseUnavailableError(err)));
     },
+    async ping() {
+      await redis.ping().catch((err) => Promise.reject(new DatabaseUnavailableError(err)));
+    },
     close: async () => void redis.disconnect(),
   };
 }

@@ -15,6 +15,8 @@ export interface Throttle {
   reserve(username: string, clientIp: string | undefined): Promise<void>;
   /** A successful login clears the account's failures. */
   succeeded(username: string): Promise<void>;
+  /** Rejects when the counters' store does not answer (readiness). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -23,6 +25,7 @@ export interface ThrottleStore {
   reserveAccount(key: string, now: Date): Promise<Date | null>;
   countClient(key: string, now: Date): Promise<Date | null>;
   clear(key: string): Promise<void>;
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -34,6 +37,7 @@ export async function openThrottle(db: Database, config: Config['throttle'], now
         reserveAccount: (key, at) => reserveAccountAttempt(db, key, at, policy),
         countClient: (key, at) => countClientAttempt(db, key, at, config.clientLimit, config.clientWindowMs),
         clear: (key) => clearThrottleKey(db, key),
+        ping: async () => {}, // the database itself: readiness pings it anyway
         close: async () => {},
       };
   return {
@@ -43,6 +47,7 @@ export async function openThrottle(db: Database, config: Config['throttle'], now
       refuseUntil(await store.reserveAccount(`a:${username}`, at), at);
     },
     succeeded: (username) => store.clear(`a:${username}`),
+    ping: () => store.ping(),
     close: () => store.close(),
   };
 }

@@ -8,6 +8,19 @@ import type { KeyMaterial } from './key-ring.js';
 
 const b64 = (data: Buffer | string) => Buffer.from(data).toString('base64url');
 
+// ECDSA is malleable: if (r, s) verifies, so does (r, n - s). We sign with the low s only and
+// accept only that, so a token has exactly one valid spelling (docs/security.md).
+const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+const P256_HALF_ORDER = P256_ORDER >> 1n;
+const sOf = (sig: Buffer) => BigInt(`0x${sig.subarray(32).toString('hex')}`);
+
+function toLowS(sig: Buffer): Buffer {
+  const s = sOf(sig);
+  if (s <= P256_HALF_ORDER) return sig;
+  const low = Buffer.from((P256_ORDER - s).toString(16).padStart(64, '0'), 'hex');
+  return Buffer.concat([sig.subarray(0, 32), low]);
+}
+
 /** The encoded protected header of a key never changes: computed once per key. */
 export function encodeHeader(alg: Algorithm, kid: string): string {
   return b64(JSON.stringify({ alg, typ: 'JWT', kid }));
@@ -26,7 +39,7 @@ export function verifySignature(alg: Algorithm, key: KeyMaterial, signingInput: 
   }
   // ES256 signatures are R || S, 32 bytes each (RFC 7518 3.4); anything else is refused
   // before OpenSSL sees it. OpenSSL refuses r = 0 or s = 0 (the all-zero signature forgery).
-  if (sig.length !== 64) return false;
+  if (sig.length !== 64 || sOf(sig) > P256_HALF_ORDER) return false;
   return verify('sha256', Buffer.from(signingInput), { key: key as never, dsaEncoding: 'ieee-p1363' }, sig);
 }
 
@@ -35,5 +48,5 @@ function signature(alg: Algorithm, key: KeyMaterial, signingInput: string): Buff
     return createHmac('sha256', key as Buffer)
       .update(signingInput)
       .digest();
-  return sign('sha256', Buffer.from(signingInput), { key: key as never, dsaEncoding: 'ieee-p1363' });
+  return toLowS(sign('sha256', Buffer.from(signingInput), { key: key as never, dsaEncoding: 'ieee-p1363' }));
 }

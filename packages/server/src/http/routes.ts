@@ -83,7 +83,8 @@ export function routeTable(deps: AuthDeps): RouteOptions[] {
       url: '/auth/health/ready/',
       schema: { response: s.statusReply },
       handler: async () => {
-        await withTimeout(deps.db.ping(), READY_TIMEOUT_MS);
+        // Login needs both: the database, and Redis when the throttle counters live there.
+        await withTimeout(Promise.all([deps.db.ping(), deps.throttle.ping()]), READY_TIMEOUT_MS);
         return { status: 'ok' };
       },
     },
