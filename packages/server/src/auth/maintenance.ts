@@ -2,10 +2,11 @@
 // more): sessions whose refresh token has expired (revoked or not: an expired token fails
 // the exp check before revocation is even read), stale throttle counters, and audit events
 // past their retention. Run in the background every PURGE_INTERVAL and by
-// `auth-service tokens flush-expired`.
+// `auth-service tokens flush-expired`. It also clears the successor refresh tokens kept for
+// rotation retries once their grace period is over (a credential at rest is a liability).
 import { deleteOldAuditEvents } from '../db/repos/audit-events.js';
 import { deleteStaleThrottleRows } from '../db/repos/login-throttle.js';
-import { deleteExpiredSessions } from '../db/repos/sessions.js';
+import { deleteExpiredSessions, forgetSuccessorTokens } from '../db/repos/sessions.js';
 import type { AuthDeps, RequestContext } from './deps.js';
 import { FAILURE_MEMORY_MS } from './throttle.js';
 
@@ -24,6 +25,8 @@ export async function flushExpired(
   const now = deps.now();
   // A token is still accepted up to TOKEN_LEEWAY after its exp: keep its row that long.
   const sessionsBefore = new Date(now - deps.config.jwt.leewayMs);
+  const graceOver = new Date(now - deps.config.jwt.rotationGraceMs);
+  await inBatches(batchSize, maxBatches, () => forgetSuccessorTokens(deps.db, graceOver, batchSize));
   const result: FlushResult = {
     sessions: await inBatches(batchSize, maxBatches, () => deleteExpiredSessions(deps.db, sessionsBefore, batchSize)),
     throttleRows: await inBatches(batchSize, maxBatches, () =>

@@ -130,6 +130,17 @@ export async function deleteExpiredSessions(db: Queryable, before: Date, limit: 
   return rows.length;
 }
 
+/** Clears up to `limit` successor tokens handed out before `before` (past the grace period). */
+export async function forgetSuccessorTokens(db: Queryable, before: Date, limit: number): Promise<number> {
+  const rows = await db.query(
+    `UPDATE sessions SET successor_token = NULL WHERE id IN (
+       SELECT id FROM sessions WHERE successor_token IS NOT NULL AND rotated_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)
+     RETURNING 1`,
+    [before, limit],
+  );
+  return rows.length;
+}
+
 export async function countSessions(db: Queryable): Promise<number> {
   const row = await one<{ n: number }>(db, 'SELECT count(*)::int AS n FROM sessions');
   return row?.n ?? 0;
