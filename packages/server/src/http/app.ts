@@ -33,7 +33,7 @@ export function buildApp(deps: AuthDeps, options: AppOptions = {}): FastifyInsta
     genReqId: () => randomUUID(),
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'remove',
-    return503OnClosing: true,
+    return503OnClosing: false, // refuseWhileClosing answers in our own error format
     requestTimeout: http.requestTimeoutMs,
     ajv: {
       customOptions: { coerceTypes: false, allErrors: true, removeAdditional: false, verbose: true },
@@ -45,6 +45,7 @@ export function buildApp(deps: AuthDeps, options: AppOptions = {}): FastifyInsta
   // JSON only: Fastify's text/plain parser goes, so any other media type is a 415.
   app.removeContentTypeParser('text/plain');
   acceptEmptyJsonBody(app);
+  refuseWhileClosing(app);
   registerSecurityHeaders(app);
   registerCors(app, http.corsOrigins);
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
@@ -55,6 +56,23 @@ export function buildApp(deps: AuthDeps, options: AppOptions = {}): FastifyInsta
     registerOtherMethods(app, route.url, route.method as string);
   }
   return app;
+}
+
+/**
+ * Once shutdown has begun, requests that arrive on kept-alive connections get a 503 with
+ * Retry-After (another instance, or this one restarted, will answer) and the connection is
+ * closed; requests already in flight finish normally.
+ */
+function refuseWhileClosing(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return;
+    reply.header('connection', 'close');
+    throw new AuthError('service_unavailable', 'The service is shutting down. Try again.', { retryAfterSeconds: 1 });
+  });
 }
 
 /**
