@@ -141,7 +141,7 @@ for (const driver of DRIVERS) {
       const row = assertRow(rotated, 'key_rotated', {});
       assertFromClient(row, CLI);
       // Key ids only, never key material.
-      assert.deepEqual(Object.keys(row.details ?? {}).sort(), ['current', 'retired']);
+      assert.deepEqual(Object.keys(row.details ?? {}).sort(), ['immediate', 'next', 'retiring', 'signsFrom']);
     });
 
     test('the CLI query filters by user and time', async () => {

@@ -200,7 +200,31 @@ for (const driver of DRIVERS) {
       });
     });
 
-    test('key rotation: both keys published, new tokens carry the new kid, old tokens valid until they expire', async () => {
+    test('staged key rotation: the new key is published first, signs after the JWKS max-age plus the reload interval', async () => {
+      // Its own app: the key ring of the suite's app is the immediate rotation's.
+      const t = await createTestApp(driver);
+      try {
+        await t.user('kai');
+        const [oldKid] = await jwksKids(t.app);
+        const { next, retiring, signsFrom } = await rotateKeys(t.deps, CLI_CONTEXT);
+        assert.deepEqual(retiring, [oldKid]);
+        assert.equal(signsFrom.getTime(), t.clock.ms + 300_000 + 60_000, 'max-age 300 s + KEY_RELOAD_INTERVAL 60 s');
+        assert.deepEqual(await jwksKids(t.app), [oldKid, next].sort(), 'published at once');
+        const states = async () => Object.fromEntries((await listKeys(t.deps)).map((k) => [k.kid, k.state]));
+        assert.deepEqual(await states(), { [oldKid as string]: 'current', [next]: 'next' });
+        assert.equal(headerOf((await loginPair(t.app, 'kai')).access).kid, oldKid, 'the old key signs until then');
+
+        t.clock.advance(360_000);
+        assert.deepEqual(await states(), { [oldKid as string]: 'retired (verifying)', [next]: 'current' });
+        const pair = await loginPair(t.app, 'kai');
+        assert.equal(headerOf(pair.access).kid, next);
+        await pairAccepted(t.app, pair, 'tokens of the activated key');
+      } finally {
+        await t.close();
+      }
+    });
+
+    test('immediate key rotation: both keys published, new tokens carry the new kid, old tokens valid until they expire', async () => {
       await t.user('kim');
       const jwks = await get(t.app, '/auth/.well-known/jwks.json');
       assert.equal(jwks.headers['cache-control'], 'public, max-age=300');
@@ -208,8 +232,8 @@ for (const driver of DRIVERS) {
       const before = await loginPair(t.app, 'kim');
       assert.equal(headerOf(before.access).kid, oldKid);
 
-      const { retired, current } = await rotateKeys(t.deps, CLI_CONTEXT);
-      assert.equal(retired, oldKid);
+      const { retiring, next: current } = await rotateKeys(t.deps, CLI_CONTEXT, { immediate: true });
+      assert.deepEqual(retiring, [oldKid]);
       assert.deepEqual(await jwksKids(t.app), [oldKid, current].sort());
       const afterRotation = await loginPair(t.app, 'kim');
       assert.equal(headerOf(afterRotation.access).kid, current);
@@ -293,7 +317,7 @@ for (const driver of DRIVERS) {
 
     test('with KEY_ENCRYPTION_SECRET, private keys are stored encrypted, and a rotated-in key works', async () => {
       await t.user('kate');
-      const { current } = await rotateKeys(t.deps, CLI_CONTEXT);
+      const { next: current } = await rotateKeys(t.deps, CLI_CONTEXT, { immediate: true });
       const rows = await t.db.query<{ private_jwk: string }>('SELECT private_jwk FROM signing_keys');
       assert.equal(rows.length, 2);
       for (const { private_jwk } of rows) {

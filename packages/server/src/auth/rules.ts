@@ -6,7 +6,6 @@ export const PASSWORD_MIN_NEW = 8; // for new passwords only (NIST SP 800-63B 5.
 
 /** Text we store or compare: well-formed Unicode (no lone surrogates), no NUL or other C0 controls. */
 export function isSafeText(value: string): boolean {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
   return value.isWellFormed() && !/[\u0000-\u001f\u007f]/.test(value);
 }
 

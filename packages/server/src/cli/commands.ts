@@ -43,7 +43,7 @@ export const COMMANDS = {
   },
   'user.list': (deps: AuthDeps) => listAllUsers(deps),
   migrate: async (deps: AuthDeps) => ({ applied: await migrate(deps.db) }),
-  'keys.rotate': (deps: AuthDeps) => rotateKeys(deps, CLI_CONTEXT),
+  'keys.rotate': (deps: AuthDeps, a: Args) => rotateKeys(deps, CLI_CONTEXT, { immediate: a.now === 'true' }),
   'keys.list': (deps: AuthDeps) => listKeys(deps),
   'tokens.flush-expired': (deps: AuthDeps) => flushExpired(deps, CLI_CONTEXT),
   audit: (deps: AuthDeps, a: Args) =>

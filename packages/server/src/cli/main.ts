@@ -23,7 +23,8 @@ const USAGE = `usage: auth-service <command>
   user enable <username>
   user list [--json]
   migrate                            apply pending database migrations
-  keys rotate                        make a new signing key current
+  keys rotate [--now]                new signing key: published now, signs in 5 min
+                                     (JWKS max-age + KEY_RELOAD_INTERVAL); --now: at once
   keys list [--json]
   tokens flush-expired               delete expired sessions and stale counters now
   audit [--user NAME] [--since T] [--until T] [--event E] [--limit N] [--json]
@@ -72,6 +73,7 @@ function parse(argv: string[]): Parsed {
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i] as string;
     if (word === '--json') json = true;
+    else if (word === '--now') args.now = 'true';
     else if (word === '--help' || word === '-h') return { command: 'help', args, json, needsPassword: false };
     else if (word.startsWith('--')) {
       const value = argv[++i];

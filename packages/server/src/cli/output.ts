@@ -13,9 +13,10 @@ export function print(command: string, result: unknown, json: boolean): void {
     'user.list': () => table(result as Row[], ['id', 'username', 'isActive', 'createdAt']),
     migrate: () => [(r.applied as string[]).length ? `applied: ${(r.applied as string[]).join(', ')}` : 'database is up to date'],
     'keys.rotate': () => [
-      `current key ${r.current}${r.retired ? `; ${r.retired} retired (still verifying until its tokens expire)` : ''}`,
+      `new key ${r.next}, published now, signs from ${iso(r.signsFrom)}`,
+      ...(r.retiring as string[]).map((kid) => `${kid} stops signing then (still verifying until its tokens expire)`),
     ],
-    'keys.list': () => table(result as Row[], ['kid', 'alg', 'state', 'createdAt', 'retiredAt', 'encrypted']),
+    'keys.list': () => table(result as Row[], ['kid', 'alg', 'state', 'createdAt', 'activatesAt', 'retiredAt', 'encrypted']),
     'tokens.flush-expired': () => [
       `deleted ${r.sessions} expired session(s), ${r.throttleRows} throttle counter(s), ${r.auditEvents} old audit event(s)`,
     ],

@@ -1,6 +1,7 @@
 // The keys this instance signs and verifies with. ES256 (default): key pairs generated once
-// and kept in the database, shared by every instance; the current one signs, retired ones
-// still verify (and are published in the JWKS) until every token they signed has expired.
+// and kept in the database, shared by every instance. A key is published in the JWKS from its
+// creation, signs from its activation (a staged rotation leaves verifiers time to fetch it
+// first), and after its retirement still verifies until every token it signed has expired.
 // HS256: one shared secret from JWT_SIGNING_KEY, never published.
 import { createHash, createPrivateKey, createPublicKey, type KeyObject, randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
@@ -10,7 +11,7 @@ import {
   insertSigningKey,
   listSigningKeys,
   lockSigningKeys,
-  retireCurrentSigningKey,
+  retireSigningKeysAt,
   type SigningKeyRow,
 } from '../db/repos/signing-keys.js';
 import { decryptPrivateKey, encryptPrivateKey } from './key-encryption.js';
@@ -25,6 +26,7 @@ export interface LoadedKey {
   signKey?: KeyMaterial;
   publicJwk?: JWK;
   createdAt: Date;
+  activatesAt: Date;
   retiredAt: Date | null;
 }
 
@@ -37,11 +39,10 @@ export interface KeyRingOptions {
   now: () => number;
 }
 
-export type KeyState = 'current' | 'retired (verifying)' | 'expired';
+export type KeyState = 'next' | 'current' | 'retired (verifying)' | 'expired';
 
 export class KeyRing {
   private keys = new Map<string, LoadedKey>();
-  private current?: LoadedKey;
   private lastReload = 0;
 
   constructor(
@@ -56,9 +57,20 @@ export class KeyRing {
     await this.reload();
   }
 
+  /**
+   * The key that signs now: of the keys active and not retired at this moment, the one
+   * activated last. Computed per call (the ring holds two or three keys) so that a staged
+   * rotation takes effect at its instant on every instance that has loaded the new key.
+   */
   signingKey(): LoadedKey {
-    if (!this.current) throw new Error('no current signing key');
-    return this.current;
+    const now = this.options.now();
+    let signer: LoadedKey | undefined;
+    for (const key of this.keys.values()) {
+      if (this.stateOf(key, now) !== 'current') continue;
+      if (!signer || key.activatesAt > signer.activatesAt) signer = key;
+    }
+    if (!signer) throw new Error('no current signing key');
+    return signer;
   }
 
   /** A key of ours that may still verify tokens, or undefined. Never fetches anything. */
@@ -67,7 +79,7 @@ export class KeyRing {
     return key && this.stateOf(key) !== 'expired' ? key : undefined;
   }
 
-  /** Public keys to publish: current and retired-but-verifying ES256 keys. */
+  /** Public keys to publish: next, current and retired-but-verifying ES256 keys. */
   jwks(): { keys: JWK[] } {
     const keys: JWK[] = [];
     for (const key of this.keys.values()) {
@@ -76,9 +88,12 @@ export class KeyRing {
     return { keys };
   }
 
-  stateOf(key: { retiredAt: Date | null }): KeyState {
-    if (key.retiredAt === null) return 'current';
-    return key.retiredAt.getTime() + this.options.retentionMs > this.options.now() ? 'retired (verifying)' : 'expired';
+  stateOf(key: { activatesAt: Date; retiredAt: Date | null }, now = this.options.now()): KeyState {
+    const activates = key.activatesAt.getTime();
+    const retires = key.retiredAt?.getTime() ?? Number.POSITIVE_INFINITY;
+    // A staged key superseded before it activated (retires <= activates) never signs.
+    if (retires > now && retires > activates) return activates > now ? 'next' : 'current';
+    return retires + this.options.retentionMs > now ? 'retired (verifying)' : 'expired';
   }
 
   /** Re-reads keys from the database (after a rotation by another process). */
@@ -88,10 +103,10 @@ export class KeyRing {
     const next = new Map<string, LoadedKey>();
     for (const row of rows) {
       const known = this.keys.get(row.kid);
-      next.set(row.kid, known ? { ...known, retiredAt: row.retiredAt } : await loadRow(row, this.options.keyEncryptionSecret));
+      const times = { activatesAt: row.activatesAt, retiredAt: row.retiredAt };
+      next.set(row.kid, known ? { ...known, ...times } : await loadRow(row, this.options.keyEncryptionSecret));
     }
     this.keys = next;
-    this.current = [...next.values()].find((k) => k.retiredAt === null);
     this.lastReload = this.options.now();
   }
 
@@ -109,9 +124,17 @@ export class KeyRing {
     const secret = Buffer.from(this.options.signingKey ?? '', 'utf8');
     // The kid names the secret without revealing it (a digest of a >= 32-byte secret).
     const kid = `hs256-${createHash('sha256').update(secret).digest('base64url').slice(0, 12)}`;
-    const key: LoadedKey = { kid, alg: 'HS256', verifyKey: secret, signKey: secret, createdAt: new Date(0), retiredAt: null };
+    const since = new Date(0);
+    const key: LoadedKey = {
+      kid,
+      alg: 'HS256',
+      verifyKey: secret,
+      signKey: secret,
+      createdAt: since,
+      activatesAt: since,
+      retiredAt: null,
+    };
     this.keys = new Map([[kid, key]]);
-    this.current = key;
   }
 }
 
@@ -125,15 +148,16 @@ async function loadRow(row: SigningKeyRow, secret: string | undefined): Promise<
     signKey: createPrivateKey({ key: privateJwk as never, format: 'jwk' }),
     publicJwk: { ...row.publicJwk, kid: row.kid, alg, use: 'sig' },
     createdAt: row.createdAt,
+    activatesAt: row.activatesAt,
     retiredAt: row.retiredAt,
   };
 }
 
-async function newKeyRow(alg: Algorithm, secret: string | undefined, now: Date) {
+async function newKeyRow(alg: Algorithm, secret: string | undefined, now: Date, activatesAt = now) {
   const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
   const kid = randomUUID().replaceAll('-', '').slice(0, 16);
   const privateJwk = encryptPrivateKey(JSON.stringify(await exportJWK(privateKey)), kid, secret);
-  return { kid, alg, publicJwk: await exportJWK(publicKey), privateJwk, createdAt: now };
+  return { kid, alg, publicJwk: await exportJWK(publicKey), privateJwk, createdAt: now, activatesAt };
 }
 
 /** First start: create the current key unless one exists (serialised across instances). */
@@ -146,18 +170,21 @@ async function ensureSigningKey(db: Database, options: KeyRingOptions): Promise<
   });
 }
 
-/** Makes a new key current and retires the previous one; returns both kids. */
+/**
+ * Creates a new key that signs from `activatesAt` (now, or later for a staged rotation); the
+ * keys that would sign then retire at that moment. Returns the new kid and the retiring ones.
+ */
 export async function rotateSigningKey(
   db: Database,
   options: KeyRingOptions,
-): Promise<{ retired: string | null; current: string }> {
+  activatesAt: Date,
+): Promise<{ retiring: string[]; next: string }> {
   if (options.algorithm === 'HS256') throw new Error('HS256 uses JWT_SIGNING_KEY: rotate it in the environment');
   return db.transaction(async (tx) => {
     await lockSigningKeys(tx);
-    const now = new Date(options.now());
-    const retired = await retireCurrentSigningKey(tx, now);
-    const row = await newKeyRow(options.algorithm, options.keyEncryptionSecret, now);
+    const retiring = await retireSigningKeysAt(tx, activatesAt);
+    const row = await newKeyRow(options.algorithm, options.keyEncryptionSecret, new Date(options.now()), activatesAt);
     await insertSigningKey(tx, row);
-    return { retired, current: row.kid };
+    return { retiring, next: row.kid };
   });
 }

@@ -111,7 +111,6 @@ function registerOtherMethods(app: FastifyInstance, url: string, method: string)
 }
 
 /** Formats for strings we store or compare: see auth/rules.ts. */
-// biome-ignore lint/suspicious/noExplicitAny: Fastify types the Ajv instance loosely
 function addFormats(ajv: any) {
   ajv.addFormat('safe-text', { type: 'string', validate: isSafeText });
   ajv.addFormat('safe-password', { type: 'string', validate: (v: string) => v.isWellFormed() && !v.includes('\u0000') });

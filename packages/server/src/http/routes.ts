@@ -1,6 +1,7 @@
 // The whole route table on one screen. Handlers only translate HTTP to use cases and back.
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { AuthDeps, RequestContext } from '../auth/deps.js';
+import { JWKS_MAX_AGE_SECONDS } from '../auth/keys.js';
 import { login } from '../auth/login.js';
 import { logout, logoutAll } from '../auth/logout.js';
 import { refresh } from '../auth/refresh.js';
@@ -12,7 +13,6 @@ import * as s from './schemas.js';
 // Bodies have passed their schema by the time a handler runs.
 const body = <T>(request: FastifyRequest) => request.body as T;
 
-export const JWKS_MAX_AGE_SECONDS = 300;
 const READY_TIMEOUT_MS = 2000;
 
 export function routeTable(deps: AuthDeps): RouteOptions[] {

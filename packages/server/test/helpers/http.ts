@@ -8,7 +8,12 @@ export interface Answer {
   raw: string;
 }
 
-export async function post(app: FastifyInstance, url: string, payload: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+export async function post(
+  app: FastifyInstance,
+  url: string,
+  payload: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const res = await app.inject({
     method: 'POST',
     url,

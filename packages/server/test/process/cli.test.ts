@@ -63,7 +63,7 @@ for (const driver of DRIVERS) {
       assertOk(await cli(['migrate']), /database is up to date/);
     });
 
-    test('keys rotate: keys list and the JWKS then show two keys, new tokens use the new one', async () => {
+    test('keys rotate (staged, then --now): keys list and the JWKS show every key, new tokens use the one rotated in at once', async () => {
       const before = await service.login('alice', 'alice-password-2');
       const keys = async () =>
         JSON.parse((await cli(['keys', 'list', '--json'])).stdout) as Array<{ kid: string; state: string }>;
@@ -71,16 +71,20 @@ for (const driver of DRIVERS) {
         (await keys()).map((k) => k.state),
         ['current'],
       );
-      assertOk(await cli(['keys', 'rotate']), /current key \S+; \S+ retired/);
+      // Staged: published now, signing later; the new key is listed as next.
+      assertOk(await cli(['keys', 'rotate']), /new key \S+, published now, signs from \S+\n\S+ stops signing then/);
+      assert.deepEqual((await keys()).map((k) => k.state).sort(), ['current', 'next']);
+      // Immediate: a third key signs at once; the staged one never signed.
+      assertOk(await cli(['keys', 'rotate', '--now']), /new key \S+, published now, signs from/);
       const rotated = await keys();
-      assert.equal(rotated.length, 2);
+      assert.equal(rotated.length, 3);
       const current = rotated.find((k) => k.state === 'current')?.kid;
       let jwks = (await service.get('/auth/.well-known/jwks.json')).body.keys as unknown[];
-      for (let attempt = 0; jwks.length < 2 && attempt < 100; attempt++) {
+      for (let attempt = 0; jwks.length < 3 && attempt < 100; attempt++) {
         await sleep(200); // PostgreSQL: the service reloads keys every KEY_RELOAD_INTERVAL
         jwks = (await service.get('/auth/.well-known/jwks.json')).body.keys as unknown[];
       }
-      assert.equal(jwks.length, 2);
+      assert.equal(jwks.length, 3);
       assert.equal(headerOf((await service.login('alice', 'alice-password-2')).access).kid, current);
       assert.equal((await service.get('/auth/me/', { authorization: `Bearer ${before.access}` })).status, 200);
     });

@@ -8,34 +8,40 @@ export interface SigningKeyRow {
   publicJwk: JWK;
   privateJwk: string;
   createdAt: Date;
+  /** When it starts signing (after a staged rotation, later than createdAt). */
+  activatesAt: Date;
+  /** When it stops signing (may be in the future: the moment its successor activates). */
   retiredAt: Date | null;
 }
 
 export function listSigningKeys(db: Queryable): Promise<SigningKeyRow[]> {
   return db.query<SigningKeyRow>(
     `SELECT kid, alg, public_jwk AS "publicJwk", private_jwk AS "privateJwk", created_at AS "createdAt",
-     retired_at AS "retiredAt" FROM signing_keys ORDER BY created_at DESC`,
+     activates_at AS "activatesAt", retired_at AS "retiredAt" FROM signing_keys ORDER BY created_at DESC`,
   );
 }
 
 export async function insertSigningKey(
   db: Queryable,
-  key: { kid: string; alg: string; publicJwk: JWK; privateJwk: string; createdAt: Date },
+  key: { kid: string; alg: string; publicJwk: JWK; privateJwk: string; createdAt: Date; activatesAt: Date },
 ): Promise<void> {
-  await db.query('INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk, created_at) VALUES ($1, $2, $3, $4, $5)', [
-    key.kid,
-    key.alg,
-    JSON.stringify(key.publicJwk),
-    key.privateJwk,
-    key.createdAt,
-  ]);
+  await db.query(
+    'INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk, created_at, activates_at) VALUES ($1, $2, $3, $4, $5, $6)',
+    [key.kid, key.alg, JSON.stringify(key.publicJwk), key.privateJwk, key.createdAt, key.activatesAt],
+  );
 }
 
-export async function retireCurrentSigningKey(db: Queryable, now: Date): Promise<string | null> {
-  const rows = await db.query<{ kid: string }>('UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL RETURNING kid', [
-    now,
-  ]);
-  return rows[0]?.kid ?? null;
+/**
+ * Every key that would still sign at `at` stops signing then (the current key, and a key that
+ * was itself waiting to take over); returns their kids.
+ */
+export async function retireSigningKeysAt(db: Queryable, at: Date): Promise<string[]> {
+  const rows = await db.query<{ kid: string }>(
+    `UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL OR retired_at > $1
+     RETURNING kid`,
+    [at],
+  );
+  return rows.map((row) => row.kid);
 }
 
 /** Serialises key creation across instances for the length of the transaction. */
