@@ -7,19 +7,15 @@ type Pending = { resolve: (value: string | boolean) => void; reject: (err: Error
 
 export class HashPool {
   private readonly idle: Worker[] = [];
-  private readonly all: Worker[] = [];
+  private readonly all = new Set<Worker>();
+  /** The job each busy thread is running. */
+  private readonly busy = new Map<Worker, number>();
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  private closing = false;
 
   constructor(size: number) {
-    for (let i = 0; i < size; i++) {
-      const worker = new Worker(new URL('./hash-worker.js', import.meta.url));
-      worker.unref(); // never keeps the process alive on its own
-      worker.on('message', (result: HashResult) => this.settle(worker, result));
-      worker.on('error', (err) => this.failAll(err));
-      this.idle.push(worker);
-      this.all.push(worker);
-    }
+    for (let i = 0; i < size; i++) this.spawn();
   }
 
   hash(password: string): Promise<string> {
@@ -31,13 +27,25 @@ export class HashPool {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.all.map((worker) => worker.terminate()));
+    this.closing = true;
+    await Promise.all([...this.all].map((worker) => worker.terminate()));
+  }
+
+  private spawn(): void {
+    const worker = new Worker(new URL('./hash-worker.js', import.meta.url));
+    worker.unref(); // never keeps the process alive on its own
+    worker.on('message', (result: HashResult) => this.settle(worker, result));
+    worker.on('error', (err) => this.lost(worker, err));
+    worker.on('exit', (code) => this.lost(worker, new Error(`hashing thread exited with code ${code}`)));
+    this.all.add(worker);
+    this.idle.push(worker);
   }
 
   private run(job: HashJob): Promise<string | boolean> {
     const worker = this.idle.pop();
     if (!worker) return Promise.reject(new Error('hash pool used beyond its size'));
     const id = this.nextId++;
+    this.busy.set(worker, id);
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       worker.postMessage({ ...job, id });
@@ -45,6 +53,7 @@ export class HashPool {
   }
 
   private settle(worker: Worker, result: HashResult): void {
+    this.busy.delete(worker);
     this.idle.push(worker);
     const pending = this.pending.get(result.id);
     this.pending.delete(result.id);
@@ -53,8 +62,20 @@ export class HashPool {
     else pending.resolve(result.value as string | boolean);
   }
 
-  private failAll(err: Error): void {
-    for (const pending of this.pending.values()) pending.reject(err);
-    this.pending.clear();
+  /**
+   * A thread that died (out of memory, say) fails only the job it was running, and is
+   * replaced: the pool never shrinks, so the limiter's promise of a free thread holds.
+   */
+  private lost(worker: Worker, err: Error): void {
+    if (!this.all.delete(worker)) return; // 'error' and 'exit' both report one death
+    const index = this.idle.indexOf(worker);
+    if (index >= 0) this.idle.splice(index, 1);
+    const id = this.busy.get(worker);
+    this.busy.delete(worker);
+    if (id !== undefined) {
+      this.pending.get(id)?.reject(err);
+      this.pending.delete(id);
+    }
+    if (!this.closing) this.spawn();
   }
 }
