@@ -9,7 +9,7 @@ import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
 import { AuthError } from '../errors.js';
 import { createLogger } from '../logger.js';
-import { callAdmin } from './admin-socket.js';
+import { callAdminWhenUp } from './admin-socket.js';
 import { type Args, type CommandName, runCommand } from './commands.js';
 import { print } from './output.js';
 import { readPassword } from './password-input.js';
@@ -102,7 +102,7 @@ function parse(argv: string[]): Parsed {
 async function execute(command: CommandName, args: Args): Promise<unknown> {
   const config = parseConfig();
   if (!config.databaseUrl && embeddedLockOwner(config.dataDir) !== null) {
-    const reply = await callAdmin(config.dataDir, command, args);
+    const reply = await callAdminWhenUp(config.dataDir, command, args);
     if (!reply.ok) throw new Error(reply.error?.message ?? 'the service refused the command');
     return reply.result;
   }
