@@ -43,12 +43,15 @@ export async function startServer(config: Config, log: AppLogger, options: { mig
       if (draining) reply.header('connection', 'close');
     });
     await app.listen({ port: config.port, host: config.host });
-    cleanup.unshift(() => {
+    const closeHttp = () => {
       draining = true;
       return app.close();
-    });
+    };
+    cleanup.unshift(closeHttp);
     cleanup.unshift(startBackgroundJobs(deps, log));
-    if (db.kind === 'pglite') cleanup.unshift(await serveAdmin(deps, config.dataDir, log));
+    // The admin socket closes once HTTP has drained (before the database): nothing it does may
+    // delay the drain.
+    if (db.kind === 'pglite') cleanup.splice(cleanup.indexOf(closeHttp) + 1, 0, await serveAdmin(deps, config.dataDir, log));
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `${https ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;

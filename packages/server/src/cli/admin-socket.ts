@@ -9,6 +9,8 @@ import { AuthError } from '../errors.js';
 import { type Args, isCommand, runCommand } from './commands.js';
 
 const MAX_REQUEST_BYTES = 64 * 1024;
+/** On close, how long a command already running may take to answer before its connection is cut. */
+const CLOSE_GRACE_MS = 5_000;
 
 export const adminSocketPath = (dataDir: string) => join(dataDir, 'admin.sock');
 
@@ -21,7 +23,21 @@ export interface AdminReply {
 export async function serveAdmin(deps: AuthDeps, dataDir: string, log: Logger): Promise<() => Promise<void>> {
   const path = adminSocketPath(dataDir);
   rmSync(path, { force: true }); // a socket file left by a crashed owner (we hold the lock now)
-  const server = createServer((socket) => handle(deps, socket, log));
+  // server.close() waits for every open connection: a client that connects and sends nothing
+  // would hold the shutdown back until SHUTDOWN_TIMEOUT. Track them, to close them ourselves.
+  const idle = new Set<Socket>();
+  const busy = new Set<Socket>();
+  const server = createServer((socket) => {
+    idle.add(socket);
+    socket.on('close', () => {
+      idle.delete(socket);
+      busy.delete(socket);
+    });
+    handle(deps, socket, log, () => {
+      idle.delete(socket);
+      busy.add(socket);
+    });
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(path, () => resolve());
@@ -31,10 +47,16 @@ export async function serveAdmin(deps: AuthDeps, dataDir: string, log: Logger): 
     new Promise<void>((resolve) => {
       server.close(() => resolve());
       rmSync(path, { force: true });
+      // Nothing runs for an idle connection (no complete request line): cut it now. A command
+      // already running may still answer, for a moment; then its connection is cut too.
+      for (const socket of idle) socket.destroy();
+      setTimeout(() => {
+        for (const socket of busy) socket.destroy();
+      }, CLOSE_GRACE_MS).unref();
     });
 }
 
-function handle(deps: AuthDeps, socket: Socket, log: Logger): void {
+function handle(deps: AuthDeps, socket: Socket, log: Logger, started: () => void): void {
   let buffer = '';
   socket.setEncoding('utf8');
   socket.on('error', () => {});
@@ -44,6 +66,7 @@ function handle(deps: AuthDeps, socket: Socket, log: Logger): void {
     const newline = buffer.indexOf('\n');
     if (newline < 0) return;
     socket.removeAllListeners('data');
+    started();
     answer(deps, buffer.slice(0, newline), log).then((reply) => socket.end(`${JSON.stringify(reply)}\n`));
   });
 }
