@@ -1,7 +1,7 @@
 // POST /auth/login/: username + password -> a new session's token pair.
 // Unknown user, wrong password and disabled user are one answer, after the same work
 // (a password hash is always verified), so neither the body nor the timing tells them apart.
-import { findUserByUsername, updatePasswordHash } from '../db/repos/users.js';
+import { findUserByUsername, replacePasswordHash } from '../db/repos/users.js';
 import { AuthError, MESSAGES } from '../errors.js';
 import type { AuthDeps, RequestContext } from './deps.js';
 import { openSession, type TokenPair } from './session.js';
@@ -20,9 +20,15 @@ export async function login(deps: AuthDeps, { username, password }: Credentials,
     throw new AuthError('no_active_account', MESSAGES.badCredentials);
   }
   await deps.throttle.succeeded(username);
-  const pair = await openSession(deps, user.id);
+  const pair = await openSession(deps, user);
+  if (!pair) {
+    // The password was changed or the user disabled while we hashed: these credentials are
+    // no longer the user's, and a session opened now would escape that change's revocation.
+    await deps.audit.record('login_failed', { userId: user.id, username }, ctx, { reason: 'credentials_changed' });
+    throw new AuthError('no_active_account', MESSAGES.badCredentials);
+  }
   await deps.audit.record('login_succeeded', { userId: user.id, username }, ctx);
-  if (result.needsRehash) upgradeHash(deps, user.id, password);
+  if (result.needsRehash) upgradeHash(deps, user.id, user.passwordHash, password);
   return pair;
 }
 
@@ -48,10 +54,13 @@ function failureReason(user: { isActive: boolean } | null, passwordOk: boolean):
   return 'user_disabled';
 }
 
-/** Stores an argon2id hash in place of a legacy one, after the answer; a failure only logs. */
-function upgradeHash(deps: AuthDeps, userId: number, password: string): void {
+/**
+ * Stores an argon2id hash in place of a legacy one, after the answer, unless the hash changed
+ * meanwhile (an operator's set-password wins); a failure only logs.
+ */
+function upgradeHash(deps: AuthDeps, userId: number, verified: string, password: string): void {
   deps.passwords
     .hash(password)
-    .then((hash) => updatePasswordHash(deps.db, userId, hash))
+    .then((hash) => replacePasswordHash(deps.db, userId, verified, hash))
     .catch((err) => deps.log.warn({ err, userId }, 'password rehash failed'));
 }

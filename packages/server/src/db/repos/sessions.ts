@@ -29,14 +29,20 @@ export interface AccessState {
   revokedAt: Date | null;
 }
 
-export async function insertSession(db: Queryable, s: NewSession): Promise<void> {
-  await db.query('INSERT INTO sessions (id, user_id, refresh_jti, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)', [
-    s.id,
-    s.userId,
-    s.refreshJti,
-    s.createdAt,
-    s.expiresAt,
-  ]);
+/**
+ * Inserts the session only while its user is active and still has `passwordHash`, reading the
+ * user row FOR SHARE: a transaction that changes the password or disables the user (and then
+ * revokes the user's sessions) either waits for this insert and revokes its session too, or
+ * commits first and this insert finds no row. Returns whether it inserted.
+ */
+export async function insertSessionForCredentials(db: Queryable, s: NewSession, passwordHash: string): Promise<boolean> {
+  const rows = await db.query(
+    `INSERT INTO sessions (id, user_id, refresh_jti, created_at, expires_at)
+     SELECT $1, u.id, $3, $4, $5 FROM users u WHERE u.id = $2 AND u.is_active AND u.password_hash = $6 FOR SHARE
+     RETURNING 1`,
+    [s.id, s.userId, s.refreshJti, s.createdAt, s.expiresAt, passwordHash],
+  );
+  return rows.length > 0;
 }
 
 const REFRESH_SELECT = `SELECT s.user_id AS "userId", replace(s.refresh_jti::text, '-', '') AS "refreshJti",

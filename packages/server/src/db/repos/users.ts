@@ -35,6 +35,19 @@ export async function updatePasswordHash(db: Queryable, id: number, passwordHash
   await db.query('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1', [id, passwordHash]);
 }
 
+/**
+ * Replaces `expected` by `passwordHash` (a rehash of the same password), unless the hash
+ * changed meanwhile: a password set by an operator must never be overwritten by the rehash of
+ * the old one. Returns whether it replaced it.
+ */
+export async function replacePasswordHash(db: Queryable, id: number, expected: string, passwordHash: string): Promise<boolean> {
+  const rows = await db.query(
+    'UPDATE users SET password_hash = $3, updated_at = now() WHERE id = $1 AND password_hash = $2 RETURNING 1',
+    [id, expected, passwordHash],
+  );
+  return rows.length > 0;
+}
+
 /** Sets is_active; returns the user id, or null when there is no such user. */
 export async function setUserActive(db: Queryable, username: string, active: boolean): Promise<number | null> {
   const row = await one<{ id: number }>(
