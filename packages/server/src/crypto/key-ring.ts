@@ -54,7 +54,12 @@ export class KeyRing {
   async init(): Promise<void> {
     if (this.options.algorithm === 'HS256') return this.loadSharedSecret();
     await ensureSigningKey(this.db, this.options);
-    await this.reload();
+    await this.reload({ strict: true });
+  }
+
+  /** The one algorithm every token must name (each key has exactly this one). */
+  get algorithm(): Algorithm {
+    return this.options.algorithm;
   }
 
   /**
@@ -96,15 +101,28 @@ export class KeyRing {
     return retires + this.options.retentionMs > now ? 'retired (verifying)' : 'expired';
   }
 
-  /** Re-reads keys from the database (after a rotation by another process). */
-  async reload(): Promise<void> {
+  /**
+   * Re-reads keys from the database (after a rotation by another process). At start-up
+   * (`strict`) a key that cannot be loaded (wrong KEY_ENCRYPTION_SECRET) stops the service;
+   * later, such a row (written by a CLI with another secret, say) is left out and the keys
+   * that do load keep working.
+   */
+  async reload(options: { strict?: boolean } = {}): Promise<void> {
     if (this.options.algorithm === 'HS256') return;
     const rows = await listSigningKeys(this.db);
     const next = new Map<string, LoadedKey>();
     for (const row of rows) {
       const known = this.keys.get(row.kid);
       const times = { activatesAt: row.activatesAt, retiredAt: row.retiredAt };
-      next.set(row.kid, known ? { ...known, ...times } : await loadRow(row, this.options.keyEncryptionSecret));
+      if (known) {
+        next.set(row.kid, { ...known, ...times });
+        continue;
+      }
+      const loaded = await loadRow(row, this.options.keyEncryptionSecret).catch((err) => {
+        if (options.strict) throw err;
+        return undefined;
+      });
+      if (loaded) next.set(row.kid, loaded);
     }
     this.keys = next;
     this.lastReload = this.options.now();
@@ -182,8 +200,9 @@ export async function rotateSigningKey(
   if (options.algorithm === 'HS256') throw new Error('HS256 uses JWT_SIGNING_KEY: rotate it in the environment');
   return db.transaction(async (tx) => {
     await lockSigningKeys(tx);
-    const retiring = await retireSigningKeysAt(tx, activatesAt);
-    const row = await newKeyRow(options.algorithm, options.keyEncryptionSecret, new Date(options.now()), activatesAt);
+    const now = new Date(options.now());
+    const retiring = await retireSigningKeysAt(tx, now, activatesAt);
+    const row = await newKeyRow(options.algorithm, options.keyEncryptionSecret, now, activatesAt);
     await insertSigningKey(tx, row);
     return { retiring, next: row.kid };
   });

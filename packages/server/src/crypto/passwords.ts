@@ -31,7 +31,12 @@ export class PasswordHasher {
   verify(stored: string, password: string): Promise<VerifyResult> {
     return this.limiter.run(async () => {
       if (stored.startsWith('pbkdf2_sha256$')) return { ok: await verifyDjango(stored, password), needsRehash: true };
-      if (!stored.startsWith('$argon2')) return { ok: false, needsRehash: false };
+      if (!stored.startsWith('$argon2')) {
+        // An unusable or unknown format (Django's "!..." for instance) costs what a wrong
+        // password costs, so that timing does not single these accounts out.
+        await this.pool.verify(await this.warmUp(), password).catch(() => false);
+        return { ok: false, needsRehash: false };
+      }
       const ok = await this.pool.verify(stored, password).catch(() => false);
       return { ok, needsRehash: ok && !stored.startsWith(CURRENT_PREFIX) };
     });

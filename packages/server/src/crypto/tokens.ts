@@ -121,7 +121,7 @@ export class TokenService {
     if (FORBIDDEN_HEADERS.some((name) => name in header)) throw tokenInvalid();
     if (header.typ !== undefined && header.typ !== 'JWT') throw tokenInvalid();
     if (typeof header.kid !== 'string' || !KID.test(header.kid)) throw tokenInvalid();
-    if (header.alg !== this.keys.signingKey().alg) throw tokenInvalid();
+    if (header.alg !== this.keys.algorithm) throw tokenInvalid();
     return { kid: header.kid, alg: header.alg as string, parts };
   }
 

@@ -16,6 +16,8 @@ export interface AccountPolicy {
  */
 export async function reserveAccountAttempt(db: Queryable, key: string, now: Date, p: AccountPolicy): Promise<Date | null> {
   // Parameters: $1 key, $2 now, $3 free failures, $4 base delay ms, $5 max delay ms, $6 memory ms.
+  // The doubling's exponent is capped: 2^60 x base is past any maximum delay, and an uncapped
+  // power() overflows (an error, for every later login of the account) after ~1000 failures.
   const counted = await one(
     db,
     `WITH p AS (SELECT $2::timestamptz AS now, $3::int AS free, $4::float8 AS base, $5::float8 AS max,
@@ -26,7 +28,7 @@ export async function reserveAccountAttempt(db: Queryable, key: string, now: Dat
        failures = CASE WHEN t.updated_at < (SELECT now - memory FROM p) THEN 1 ELSE t.failures + 1 END,
        blocked_until = (SELECT CASE
          WHEN t.updated_at < p.now - p.memory THEN NULL
-         WHEN t.failures + 1 >= p.free THEN p.now + make_interval(secs => LEAST(p.max, p.base * power(2, t.failures + 1 - p.free)) / 1000)
+         WHEN t.failures + 1 >= p.free THEN p.now + make_interval(secs => LEAST(p.max, p.base * power(2, LEAST(t.failures + 1 - p.free, 60))) / 1000)
        END FROM p),
        updated_at = (SELECT now FROM p)
      WHERE t.blocked_until IS NULL OR t.blocked_until <= (SELECT now FROM p)

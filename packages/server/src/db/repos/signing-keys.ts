@@ -32,14 +32,18 @@ export async function insertSigningKey(
 }
 
 /**
- * Every key that would still sign at `at` stops signing then (the current key, and a key that
- * was itself waiting to take over); returns their kids.
+ * Makes room for a key that signs from `at`. Of the keys not retired by `now`: one still
+ * waiting for its activation (staged) is retired at that activation, so it never signs; the
+ * one signing now signs on until `at` (sooner or later than planned before), so that there is
+ * never an instant without a signing key. Returns the kids it changed.
  */
-export async function retireSigningKeysAt(db: Queryable, at: Date): Promise<string[]> {
+export async function retireSigningKeysAt(db: Queryable, now: Date, at: Date): Promise<string[]> {
   const rows = await db.query<{ kid: string }>(
-    `UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL OR retired_at > $1
+    `UPDATE signing_keys
+     SET retired_at = CASE WHEN activates_at > $1 THEN activates_at ELSE $2::timestamptz END
+     WHERE (retired_at IS NULL OR retired_at > $1) AND retired_at IS DISTINCT FROM activates_at
      RETURNING kid`,
-    [at],
+    [now, at],
   );
   return rows.map((row) => row.kid);
 }

@@ -1,0 +1,55 @@
+// Login edge cases found in review: an account attacked for weeks (the delay's doubling must
+// not overflow into an error), and accounts whose stored hash is unusable (they must cost what
+// any wrong password costs, or timing singles them out).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { reserveAccountAttempt } from '../src/db/repos/login-throttle.js';
+import { createTestApp, DRIVERS, type TestApp } from './helpers/app.js';
+import { post } from './helpers/http.js';
+
+for (const driver of DRIVERS) {
+  describe(`login edges (${driver})`, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await createTestApp(driver);
+    });
+    after(() => t.close());
+
+    test('thousands of counted failures keep answering with the maximum delay, never an error', async () => {
+      const policy = { freeFailures: 5, baseDelayMs: 1000, maxDelayMs: 1000, memoryMs: 86_400_000 };
+      let at = Date.UTC(2026, 0, 1);
+      let until: Date | null = null;
+      for (let attempt = 0; attempt < 1100; attempt++) {
+        until = await reserveAccountAttempt(t.db, 'a:overflow', new Date(at), policy);
+        assert.equal(until, null, `attempt ${attempt} is counted once the delay has passed`);
+        at += 1001;
+      }
+      // An attempt 500 ms after the last one is within its (capped) delay: refused.
+      at -= 501;
+      until = await reserveAccountAttempt(t.db, 'a:overflow', new Date(at), policy);
+      assert.ok(until && until.getTime() - at <= 1000, String(until));
+    });
+
+    test('an unusable stored hash costs one password verification, like a wrong password', async () => {
+      const id = await t.user('unusable');
+      await t.db.query("UPDATE users SET password_hash = '!unusable-django-password' WHERE id = $1", [id]);
+      const pool = (t.deps.passwords as unknown as { pool: { verify: (...a: unknown[]) => Promise<boolean> } }).pool;
+      const verify = pool.verify.bind(pool);
+      let verifications = 0;
+      pool.verify = (...args: unknown[]) => {
+        verifications++;
+        return verify(...args);
+      };
+      try {
+        const res = await post(t.app, '/auth/login/', { username: 'unusable', password: 'anything-at-all' });
+        assert.equal(res.status, 401);
+        assert.equal(verifications, 1);
+        verifications = 0;
+        await post(t.app, '/auth/login/', { username: 'nobody-by-that-name', password: 'anything-at-all' });
+        assert.equal(verifications, 1, 'an unknown user costs the same');
+      } finally {
+        pool.verify = verify;
+      }
+    });
+  });
+}
