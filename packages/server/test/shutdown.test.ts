@@ -51,5 +51,6 @@ describe('shutdown (in process, plain HTTP listener)', () => {
     assert.match(answers[1] ?? '', /\r\nretry-after: 1\r\n/i);
     assert.match(answers[1] ?? '', /\r\nconnection: close\r\n/i);
     assert.match(answers[1] ?? '', /"code":"service_unavailable"/);
+    assert.match(answers[1] ?? '', /\r\nstrict-transport-security: max-age=31536000/i, 'the headers of every answer');
   });
 });

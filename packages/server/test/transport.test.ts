@@ -227,3 +227,22 @@ describe('CORS with CORS_ORIGINS', () => {
     }
   });
 });
+
+describe('a URL the router cannot decode', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await createTestApp('pglite');
+  });
+  after(() => t.close());
+
+  test('is a JSON 400 validation_error with the security headers', async () => {
+    for (const url of ['/auth/me/%', '/auth/login/%zz', '/%E0%A4%A']) {
+      const res = await t.app.inject({ method: 'GET', url });
+      assert.equal(res.statusCode, 400, url);
+      assert.equal(res.json().code, 'validation_error', url);
+      assert.match(String(res.headers['strict-transport-security']), /max-age=31536000/);
+      assert.equal(res.headers['x-content-type-options'], 'nosniff');
+      assert.equal(res.headers['cache-control'], 'no-store');
+    }
+  });
+});

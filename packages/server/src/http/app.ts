@@ -8,7 +8,7 @@ import { AuthError } from '../errors.js';
 import type { AppLogger } from '../logger.js';
 import { registerCors } from './cors.js';
 import { sendError } from './errors.js';
-import { registerSecurityHeaders } from './headers.js';
+import { registerSecurityHeaders, withSecurityHeaders } from './headers.js';
 import { routeTable } from './routes.js';
 
 export interface AppOptions {
@@ -34,6 +34,9 @@ export function buildApp(deps: AuthDeps, options: AppOptions = {}): FastifyInsta
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'remove',
     return503OnClosing: false, // refuseWhileClosing answers in our own error format
+    // A URL the router cannot decode (GET /auth/me/%) is a 400 in our format, with our headers.
+    frameworkErrors: (err, request, reply) =>
+      sendError(new AuthError('validation_error', `Malformed URL: ${err.message}`), request, withSecurityHeaders(reply)),
     requestTimeout: http.requestTimeoutMs,
     ajv: {
       customOptions: { coerceTypes: false, allErrors: true, removeAdditional: false, verbose: true },
@@ -45,9 +48,9 @@ export function buildApp(deps: AuthDeps, options: AppOptions = {}): FastifyInsta
   // JSON only: Fastify's text/plain parser goes, so any other media type is a 415.
   app.removeContentTypeParser('text/plain');
   acceptEmptyJsonBody(app);
-  refuseWhileClosing(app);
   registerSecurityHeaders(app);
   registerCors(app, http.corsOrigins);
+  refuseWhileClosing(app); // after the header hooks: its 503 carries them too
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
   app.setNotFoundHandler((request, reply) => sendError(new AuthError('not_found', 'Not found.'), request, reply));
 

@@ -1,6 +1,6 @@
 // Headers on every answer, errors included. Token answers must never be cached (RFC 6749
 // 5.1); HSTS keeps browsers on HTTPS for a year; the rest closes content sniffing and framing.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 const SECURITY_HEADERS = {
   'strict-transport-security': 'max-age=31536000; includeSubDomains',
@@ -17,4 +17,9 @@ export function registerSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onRequest', async (_request, reply) => {
     reply.headers(SECURITY_HEADERS);
   });
+}
+
+/** For answers sent before any hook runs (a URL the router cannot even decode). */
+export function withSecurityHeaders(reply: FastifyReply): FastifyReply {
+  return reply.headers(SECURITY_HEADERS);
 }
