@@ -3,9 +3,21 @@
 // any wrong password costs, or timing singles them out).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { clientBucket } from '../src/auth/throttle.js';
 import { reserveAccountAttempt } from '../src/db/repos/login-throttle.js';
 import { createTestApp, DRIVERS, type TestApp } from './helpers/app.js';
 import { post } from './helpers/http.js';
+
+describe('per-client buckets', () => {
+  test('IPv4 by address, IPv6 by /64, IPv4-mapped IPv6 as IPv4', () => {
+    assert.equal(clientBucket('203.0.113.7'), '203.0.113.7');
+    assert.equal(clientBucket('::ffff:203.0.113.7'), '203.0.113.7');
+    assert.equal(clientBucket('2001:db8:1:2:3:4:5:6'), '2001:db8:1:2::/64');
+    assert.equal(clientBucket('2001:db8:1:2::7'), '2001:db8:1:2::/64');
+    assert.equal(clientBucket('2001:0db8:0001:0002:ffff::1'), '2001:db8:1:2::/64');
+    assert.notEqual(clientBucket('2001:db8:1:3::1'), clientBucket('2001:db8:1:2::1'));
+  });
+});
 
 for (const driver of DRIVERS) {
   describe(`login edges (${driver})`, () => {
@@ -28,6 +40,26 @@ for (const driver of DRIVERS) {
       at -= 501;
       until = await reserveAccountAttempt(t.db, 'a:overflow', new Date(at), policy);
       assert.ok(until && until.getTime() - at <= 1000, String(until));
+    });
+
+    test('addresses of one IPv6 /64 share the per-client limit', async () => {
+      const limited = await createTestApp(driver, { LOGIN_CLIENT_LIMIT: '3' });
+      try {
+        const statuses: number[] = [];
+        for (let i = 1; i <= 5; i++) {
+          const res = await limited.app.inject({
+            method: 'POST',
+            url: '/auth/login/',
+            remoteAddress: `2001:db8:77:1::${i}`,
+            headers: { 'content-type': 'application/json' },
+            payload: JSON.stringify({ username: `nobody${i}`, password: 'x-password' }),
+          });
+          statuses.push(res.statusCode);
+        }
+        assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
+      } finally {
+        await limited.close();
+      }
     });
 
     test('an unusable stored hash costs one password verification, like a wrong password', async () => {

@@ -2,6 +2,7 @@
 // permanent lock, so it cannot be used to lock a user out for good) and a per-client limit
 // per window. Counters live in the database by default, or in Redis when REDIS_URL is set;
 // either way every instance shares them.
+import { isIPv6 } from 'node:net';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/port.js';
 import { clearThrottleKey, countClientAttempt, reserveAccountAttempt } from '../db/repos/login-throttle.js';
@@ -43,13 +44,31 @@ export async function openThrottle(db: Database, config: Config['throttle'], now
   return {
     async reserve(username, clientIp) {
       const at = new Date(now());
-      if (clientIp) refuseUntil(await store.countClient(`c:${clientIp}`, at), at);
+      if (clientIp) refuseUntil(await store.countClient(`c:${clientBucket(clientIp)}`, at), at);
       refuseUntil(await store.reserveAccount(`a:${username}`, at), at);
     },
     succeeded: (username) => store.clear(`a:${username}`),
     ping: () => store.ping(),
     close: () => store.close(),
   };
+}
+
+/**
+ * The unit the per-client limit counts: an IPv4 address, or an IPv6 /64 (one subscriber's
+ * network: a client that owns a /64 must not get a fresh budget per address).
+ */
+export function clientBucket(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1] as string;
+  if (!isIPv6(ip)) return ip;
+  const [head = '', tail = ''] = ip.toLowerCase().split('%')[0]?.split('::') ?? [];
+  const left = head ? head.split(':') : [];
+  const right = ip.includes('::') && tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 function refuseUntil(until: Date | null, now: Date): void {
