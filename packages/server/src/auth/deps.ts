@@ -39,7 +39,16 @@ export const CLI_CONTEXT: RequestContext = { clientIp: 'cli', userAgent: 'auth-s
 export interface BuildDepsOptions {
   now?: () => number;
   log: Logger;
+  /** false: no login throttle (nor its Redis), for the CLI, which never logs anyone in. */
+  throttle?: boolean;
 }
+
+const NO_THROTTLE: Throttle = {
+  reserve: async () => {},
+  succeeded: async () => {},
+  ping: async () => {},
+  close: async () => {},
+};
 
 export async function buildDeps(db: Database, config: Config, options: BuildDepsOptions): Promise<AuthDeps> {
   const now = options.now ?? Date.now;
@@ -63,7 +72,7 @@ export async function buildDeps(db: Database, config: Config, options: BuildDeps
     hashLimiter,
     keys,
     tokens: new TokenService(keys, jwt, now),
-    throttle: await openThrottle(db, config.throttle, now),
+    throttle: options.throttle === false ? NO_THROTTLE : await openThrottle(db, config.throttle, now),
     audit: new AuditLog(db, now, options.log),
     log: options.log,
   };

@@ -36,7 +36,13 @@ export async function openRedisThrottle(url: string, p: RedisPolicy): Promise<Th
   // No offline queue and one retry: when Redis is down a login must fail fast (503), not hang.
   const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 });
   redis.on('error', () => {}); // reconnects by itself; each failed command reports its own error
-  await redis.connect();
+  try {
+    await redis.connect();
+  } catch (err) {
+    // Otherwise the client keeps reconnecting in the background, and the process never exits.
+    redis.disconnect();
+    throw err;
+  }
   const run = async (script: string, key: string, args: number[]) => {
     try {
       return Number(await redis.eval(script, 1, `auth-throttle:${key}`, ...args));

@@ -39,7 +39,8 @@ interface Parsed {
   needsPassword: boolean;
 }
 
-export async function runCli(argv: string[]): Promise<number> {
+/** The exit code, or null for `serve`: the service then runs on until a signal stops it. */
+export async function runCli(argv: string[]): Promise<number | null> {
   let parsed: Parsed;
   try {
     parsed = parse(argv);
@@ -53,7 +54,7 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   if (parsed.command === 'serve') {
     await (await import('../main.js')).main();
-    return 0;
+    return null;
   }
   try {
     if (parsed.needsPassword) parsed.args.password = await readPassword();
@@ -110,7 +111,8 @@ async function execute(command: CommandName, args: Args): Promise<unknown> {
   const db = await openDatabase(config);
   try {
     await migrate(db);
-    const deps = await buildDeps(db, config, { log });
+    // No throttle: the CLI logs no one in, and must work while Redis (REDIS_URL) is down.
+    const deps = await buildDeps(db, config, { log, throttle: false });
     try {
       return await runCommand(deps, command, args);
     } finally {
