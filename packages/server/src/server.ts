@@ -35,18 +35,8 @@ export async function startServer(config: Config, log: AppLogger, options: { mig
       logger: log,
       server: { https, forceCloseConnections: 'idle', keepAliveTimeout: 72_000 } as never,
     });
-    // Closing the server reaps only the keep-alive connections idle at that moment: one whose
-    // request is still running would stay open until keepAliveTimeout and hold the exit back
-    // past SHUTDOWN_TIMEOUT. Answers sent during the drain say so, and the connection closes.
-    let draining = false;
-    app.addHook('onSend', async (_request, reply) => {
-      if (draining) reply.header('connection', 'close');
-    });
     await app.listen({ port: config.port, host: config.host });
-    const closeHttp = () => {
-      draining = true;
-      return app.close();
-    };
+    const closeHttp = () => app.close();
     cleanup.unshift(closeHttp);
     cleanup.unshift(startBackgroundJobs(deps, log));
     // The admin socket closes once HTTP has drained (before the database): nothing it does may

@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CLI_CONTEXT } from '../src/auth/deps.js';
 import { listKeys, rotateKeys } from '../src/auth/keys.js';
+import { rotateSigningKey } from '../src/crypto/key-ring.js';
 import { createTestApp, DRIVERS, type TestApp } from './helpers/app.js';
+import { loginPair, post } from './helpers/http.js';
 
 for (const driver of DRIVERS) {
   describe(`staged key rotations (${driver})`, () => {
@@ -46,6 +48,29 @@ for (const driver of DRIVERS) {
       const s = await states();
       assert.equal(s[staged.next], 'retired (verifying)');
       assert.equal(s[current], 'retired (verifying)');
+    });
+
+    test('a key row this instance cannot decrypt is left out of a reload; the others keep working', async () => {
+      const e = await createTestApp(driver, { KEY_ENCRYPTION_SECRET: 'the-first-secret-0123456789' });
+      try {
+        await e.user('enc');
+        const signer = e.deps.keys.signingKey().kid;
+        // Another process (a CLI with another secret, say) rotates in a key we cannot decrypt.
+        const options = {
+          algorithm: 'ES256' as const,
+          keyEncryptionSecret: 'another-secret-0123456789',
+          retentionMs: 0,
+          now: e.clock.now,
+        };
+        await rotateSigningKey(e.db, options, new Date(e.clock.ms + 360_000));
+        await e.deps.keys.reload();
+        assert.equal(e.deps.keys.signingKey().kid, signer);
+        const pair = await loginPair(e.app, 'enc');
+        assert.equal((await post(e.app, '/auth/token/verify/', { token: pair.access })).status, 200);
+        assert.equal((await post(e.app, '/auth/token/refresh/', { refresh: pair.refresh })).status, 200);
+      } finally {
+        await e.close();
+      }
     });
   });
 }

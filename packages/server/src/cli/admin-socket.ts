@@ -82,7 +82,6 @@ async function answer(deps: AuthDeps, line: string, log: Logger): Promise<AdminR
   }
 }
 
-/** Sends one command to the service that owns the embedded database. */
 /**
  * Calls the service that holds the embedded database. It may still be starting (the lock is
  * taken before the socket listens): a refused or missing socket is retried for `waitMs`;
@@ -104,6 +103,7 @@ export async function callAdminWhenUp(dataDir: string, command: string, args: Ar
   }
 }
 
+/** Sends one command to the service that owns the embedded database. */
 export function callAdmin(dataDir: string, command: string, args: Args): Promise<AdminReply> {
   return new Promise((resolve, reject) => {
     const socket = createConnection(adminSocketPath(dataDir));

@@ -63,18 +63,21 @@ export function buildApp(deps: AuthDeps, options: AppOptions = {}): FastifyInsta
 
 /**
  * Once shutdown has begun, requests that arrive on kept-alive connections get a 503 with
- * Retry-After (another instance, or this one restarted, will answer) and the connection is
- * closed; requests already in flight finish normally.
+ * Retry-After (another instance, or this one restarted, will answer); requests already in
+ * flight finish normally. Every answer sent then closes its connection: closing the server
+ * reaps only the connections idle at that moment, and one whose request was still running
+ * would otherwise stay open until keepAliveTimeout, holding the exit past SHUTDOWN_TIMEOUT.
  */
 function refuseWhileClosing(app: FastifyInstance): void {
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async (_request, reply) => {
-    if (!closing) return;
-    reply.header('connection', 'close');
-    throw new AuthError('service_unavailable', 'The service is shutting down. Try again.', { retryAfterSeconds: 1 });
+  app.addHook('onRequest', async () => {
+    if (closing) throw new AuthError('service_unavailable', 'The service is shutting down. Try again.', { retryAfterSeconds: 1 });
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
   });
 }
 
