@@ -4,19 +4,17 @@
 // key, the self-signed certificate), then forks WORKERS workers, replaces any that die, and
 // on SIGTERM stops them all gracefully before exiting.
 import cluster, { type Worker } from 'node:cluster';
-import { buildDeps, closeDeps } from './auth/deps.js';
 import type { Config } from './config/config.js';
 import { loadTls } from './crypto/tls.js';
-import { migrate } from './db/migrate.js';
-import { openDatabase } from './db/open.js';
 import type { AppLogger } from './logger.js';
+import { openRuntime } from './runtime.js';
 
 const RESPAWN_DELAY_MS = 1000;
 
 export async function runPrimary(config: Config, log: AppLogger): Promise<void> {
   await prepare(config, log);
   let stopping = false;
-  const fork = () => cluster.fork({ AUTH_SERVICE_WORKER: '1' });
+  const fork = () => cluster.fork();
   cluster.on('exit', (worker: Worker, code, signal) => {
     if (stopping) return;
     log.error({ pid: worker.process.pid, code, signal }, 'worker died; starting a new one');
@@ -39,17 +37,14 @@ export async function runPrimary(config: Config, log: AppLogger): Promise<void> 
   process.on('SIGINT', stop);
 }
 
-/** The once-only start-up work, done before any worker exists so that workers never race on it. */
+/**
+ * The once-only start-up work, done before any worker exists so that workers never race on it:
+ * migrations and the first signing key (openRuntime's steps), and the development certificate.
+ */
 async function prepare(config: Config, log: AppLogger): Promise<void> {
-  const db = await openDatabase(config);
-  try {
-    const applied = await migrate(db);
-    if (applied.length) log.info({ applied }, 'migrations applied');
-    await closeDeps(await buildDeps(db, config, { log })); // creates the first signing key if none
-    if (config.tls.mode === 'native') await loadTls(config, log);
-  } finally {
-    await db.close();
-  }
+  const runtime = await openRuntime(config, { log, migrate: true });
+  await runtime.close();
+  if (config.tls.mode === 'native') await loadTls(config, log);
 }
 
 export const isClusterWorker = () => cluster.isWorker;

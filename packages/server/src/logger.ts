@@ -2,6 +2,13 @@
 // second line of defence: nothing we log should hold a secret in the first place.
 import pino from 'pino';
 
+/** What the code below the HTTP layer logs through (pino's signature, so the logger fits). */
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
 export function createLogger(level: string) {
   return pino({
     level,
@@ -21,3 +28,6 @@ export function createLogger(level: string) {
 }
 
 export type AppLogger = ReturnType<typeof createLogger>;
+
+/** For tests and commands that must not print. */
+export const SILENT_LOGGER: Logger = { info() {}, warn() {}, error() {} };

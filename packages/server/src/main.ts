@@ -1,62 +1,6 @@
-// The service process: load config, start serving (one process, or a cluster of workers on
-// PostgreSQL), stop gracefully on SIGTERM/SIGINT: in-flight requests finish, new ones are
-// refused, then exit 0.
-import { isClusterWorker, runPrimary } from './cluster.js';
-import { type Config, ConfigError, parseConfig } from './config/config.js';
-import { type AppLogger, createLogger } from './logger.js';
-import { startServer } from './server.js';
+// The service's entry point (`node dist/src/main.js`, `npm start`). Nothing else imports this
+// file, so it runs unconditionally: a check of import.meta.url against argv[1] would fail when
+// the path holds a space or a "%", or is reached through a symlink, and exit having done nothing.
+import { main } from './service.js';
 
-export async function main(): Promise<void> {
-  const config = loadConfig();
-  const log = createLogger(config.logLevel);
-  if (!isClusterWorker() && config.workers > 1) {
-    return runPrimary(config, log).catch((err) => {
-      log.fatal({ err }, 'auth-service could not start');
-      process.exit(1);
-    });
-  }
-  await serve(config, log);
-}
-
-function loadConfig(): Config {
-  try {
-    return parseConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`auth-service: invalid configuration: ${err.message}\n`);
-    process.exit(1);
-  }
-}
-
-async function serve(config: Config, log: AppLogger): Promise<void> {
-  // Workers skip migrations: the cluster primary applied them before forking.
-  const server = await startServer(config, log, { migrate: !isClusterWorker() }).catch((err) => {
-    log.fatal({ err }, 'auth-service could not start');
-    process.exit(1);
-  });
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down: finishing in-flight requests');
-    const force = setTimeout(() => {
-      log.error('shutdown timed out; exiting');
-      process.exit(1);
-    }, config.http.shutdownTimeoutMs);
-    force.unref();
-    server.close().then(
-      () => process.exit(0),
-      (err) => {
-        log.error({ err }, 'error during shutdown');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  // A worker whose primary is gone (killed with -9, say) must not serve on as an orphan that
-  // nothing supervises or stops: it drains and exits like on SIGTERM.
-  if (isClusterWorker()) process.on('disconnect', () => stop('primary gone'));
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+await main();

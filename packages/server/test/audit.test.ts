@@ -5,11 +5,9 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
-import { buildDeps, closeDeps } from '../src/auth/deps.js';
-import { runCommand } from '../src/cli/commands.js';
+import { COMMANDS } from '../src/admin/commands.js';
 import type { AuditRow } from '../src/db/repos/audit-events.js';
-import { buildApp } from '../src/http/app.js';
-import { createTestApp, DRIVERS, type TestApp } from './helpers/app.js';
+import { anotherInstance, createTestApp, DRIVERS, type TestApp } from './helpers/app.js';
 
 const CLIENT_IP = '203.0.113.7';
 const USER_AGENT = 'audit-test/1.0 (+https://example.test)';
@@ -129,15 +127,15 @@ for (const driver of DRIVERS) {
       const id = await t.user('dave');
       t.clock.advance(1000);
       const changed = await newEvents(() =>
-        runCommand(t.deps, 'user.set-password', { username: 'dave', password: 'a-new-secret-9' }),
+        COMMANDS['user.set-password'].run(t.deps, { username: 'dave', password: 'a-new-secret-9' }),
       );
       assertFromClient(assertRow(changed, 'password_changed', { userId: id, username: 'dave' }), CLI);
       assert.doesNotMatch(JSON.stringify(changed), /a-new-secret-9/, 'never the password');
 
-      const disabled = await newEvents(() => runCommand(t.deps, 'user.disable', { username: 'dave' }));
+      const disabled = await newEvents(() => COMMANDS['user.disable'].run(t.deps, { username: 'dave' }));
       assertFromClient(assertRow(disabled, 'user_disabled', { userId: id, username: 'dave' }), CLI);
 
-      const rotated = await newEvents(() => runCommand(t.deps, 'keys.rotate', {}));
+      const rotated = await newEvents(() => COMMANDS['keys.rotate'].run(t.deps, {}));
       const row = assertRow(rotated, 'key_rotated', {});
       assertFromClient(row, CLI);
       // Key ids only, never key material.
@@ -158,7 +156,7 @@ for (const driver of DRIVERS) {
       await login('frank');
 
       const iso = (ms: number) => new Date(ms).toISOString();
-      const query = (args: Record<string, string>) => runCommand(t.deps, 'audit', args) as Promise<AuditRow[]>;
+      const query = (args: Record<string, string>) => COMMANDS.audit.run(t.deps, args) as Promise<AuditRow[]>;
 
       const recent = await query({ user: 'erin', since: iso(late - 60_000) });
       // Newest first; the logout row carries the user id only, and belongs to erin all the same.
@@ -204,7 +202,7 @@ for (const driver of DRIVERS) {
 
       // Past AUDIT_RETENTION (90 days) the purge, and only the purge, removes them.
       t.clock.advance(91 * 24 * 3_600_000);
-      const flushed = (await runCommand(t.deps, 'tokens.flush-expired', {})) as { auditEvents: number };
+      const flushed = (await COMMANDS['tokens.flush-expired'].run(t.deps)) as { auditEvents: number };
       assert.equal(flushed.auditEvents, before);
       assert.deepEqual(
         (await t.db.query<{ event: string }>('SELECT event FROM audit_events')).map((r) => r.event),
@@ -233,9 +231,8 @@ describe('logs', () => {
       },
     });
     const logger = pino({ level: 'trace' }, sink);
-    const deps = await buildDeps(t.db, t.config, { log: logger, now: t.clock.now });
-    const app = buildApp(deps, { logger });
-    await app.ready();
+    const instance = await anotherInstance(t, { logger });
+    const { app, deps } = instance;
     const post = async (url: string, payload: unknown, headers: Record<string, string> = {}) => {
       const res = await app.inject({
         method: 'POST',
@@ -258,7 +255,7 @@ describe('logs', () => {
       assert.equal((await post('/auth/logout/', { refresh_token: pair.refresh })).status, 400);
       // A 5xx is logged with its cause: it must not carry the request either.
       let release = () => {};
-      const busy = deps.hashLimiter.run(() => new Promise<void>((resolve) => (release = resolve)));
+      const busy = deps.passwords.limiter.run(() => new Promise<void>((resolve) => (release = resolve)));
       assert.equal((await post('/auth/login/', { username: 'alice', password: secrets[0] })).status, 503);
       release();
       await busy;
@@ -271,8 +268,7 @@ describe('logs', () => {
         assert.ok(!log.includes(secret), `the log holds ${secret}`);
       }
     } finally {
-      await app.close();
-      await closeDeps(deps);
+      await instance.close();
     }
   });
 });

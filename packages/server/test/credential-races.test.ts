@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { CLI_CONTEXT } from '../src/auth/deps.js';
+import { CLI_CONTEXT } from '../src/auth/context.js';
 import { disableUser, setPassword } from '../src/auth/users.js';
 import { createTestApp, DRIVERS, type TestApp } from './helpers/app.js';
 import { post } from './helpers/http.js';

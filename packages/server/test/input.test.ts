@@ -172,7 +172,7 @@ for (const driver of DRIVERS) {
       // New passwords need at least 8 characters; login accepts any length from 1 to 1024.
       for (const length of [64, 1024]) {
         const name = `long${length}`;
-        const password = 'p'.repeat(length - 4) + '-Zé1';
+        const password = `${'p'.repeat(length - 4)}-Zé1`;
         await t.user(name, password);
         assert.equal((await post(t.app, '/auth/login/', { username: name, password })).status, 200, `${length} characters`);
         const other = `${password.slice(0, -1)}2`;

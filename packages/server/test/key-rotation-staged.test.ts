@@ -2,9 +2,10 @@
 // and at every instant exactly one key signs (no gap, whatever the order of rotations).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CLI_CONTEXT } from '../src/auth/deps.js';
-import { listKeys, rotateKeys } from '../src/auth/keys.js';
-import { rotateSigningKey } from '../src/crypto/key-ring.js';
+import { CLI_CONTEXT } from '../src/auth/context.js';
+import { listKeys, rotateKeys } from '../src/auth/keys/operations.js';
+import { KeyRing } from '../src/auth/keys/ring.js';
+import { KeyStore } from '../src/auth/keys/store.js';
 import { createTestApp, DRIVERS, type TestApp } from './helpers/app.js';
 import { loginPair, post } from './helpers/http.js';
 
@@ -16,7 +17,7 @@ for (const driver of DRIVERS) {
     });
     after(() => t.close());
 
-    const signer = () => t.deps.keys.signingKey().kid;
+    const signer = () => t.deps.ring.signer().kid;
     const states = async () => Object.fromEntries((await listKeys(t.deps)).map((k) => [k.kid, k.state]));
 
     test('a second staged rotation cancels the first staged key; the current key signs until the new one', async () => {
@@ -54,17 +55,20 @@ for (const driver of DRIVERS) {
       const e = await createTestApp(driver, { KEY_ENCRYPTION_SECRET: 'the-first-secret-0123456789' });
       try {
         await e.user('enc');
-        const signer = e.deps.keys.signingKey().kid;
+        const signer = e.deps.ring.signer().kid;
         // Another process (a CLI with another secret, say) rotates in a key we cannot decrypt.
-        const options = {
-          algorithm: 'ES256' as const,
-          keyEncryptionSecret: 'another-secret-0123456789',
-          retentionMs: 0,
-          now: e.clock.now,
-        };
-        await rotateSigningKey(e.db, options, new Date(e.clock.ms + 360_000));
-        await e.deps.keys.reload();
-        assert.equal(e.deps.keys.signingKey().kid, signer);
+        const other = new KeyStore(
+          e.db,
+          new KeyRing('ES256', 0, e.clock.now),
+          {
+            algorithm: 'ES256',
+            keyEncryptionSecret: 'another-secret-0123456789',
+          },
+          e.clock.now,
+        );
+        await other.rotate(new Date(e.clock.ms + 360_000));
+        await e.deps.keyStore.load();
+        assert.equal(e.deps.ring.signer().kid, signer);
         const pair = await loginPair(e.app, 'enc');
         assert.equal((await post(e.app, '/auth/token/verify/', { token: pair.access })).status, 200);
         assert.equal((await post(e.app, '/auth/token/refresh/', { refresh: pair.refresh })).status, 200);

@@ -4,8 +4,8 @@
 // with rotation and key encryption on. Tests that move the clock come last in their app.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CLI_CONTEXT } from '../src/auth/deps.js';
-import { listKeys, rotateKeys } from '../src/auth/keys.js';
+import { CLI_CONTEXT } from '../src/auth/context.js';
+import { listKeys, rotateKeys } from '../src/auth/keys/operations.js';
 import { flushExpired } from '../src/auth/maintenance.js';
 import { openSession } from '../src/auth/session.js';
 import { disableUser, enableUser, setPassword } from '../src/auth/users.js';

@@ -2,7 +2,7 @@
 // their grace period is over, and a cleared session behaves as before (a late retry is reuse).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CLI_CONTEXT } from '../src/auth/deps.js';
+import { CLI_CONTEXT } from '../src/auth/context.js';
 import { flushExpired } from '../src/auth/maintenance.js';
 import { createTestApp, DRIVERS, type TestApp } from './helpers/app.js';
 import { claimsOf, loginPair, post } from './helpers/http.js';

@@ -39,7 +39,7 @@ describe('Redis down (throttle counters in Redis)', () => {
   let t: TestApp;
   before(async () => {
     await proxy.start();
-    t = await createTestApp('pglite', { REDIS_URL: `redis://127.0.0.1:${proxy.port()}/15` });
+    t = await createTestApp('pglite', { REDIS_URL: `redis://127.0.0.1:${proxy.port()}/${process.env.TEST_REDIS_DB ?? '15'}` });
     await t.user('alice');
   });
   after(async () => {
@@ -52,13 +52,18 @@ describe('Redis down (throttle counters in Redis)', () => {
     const pair = await loginPair(t.app, 'alice');
 
     await proxy.stop();
+    // Both answers name Redis, not the database, which is fine: the operator looks at the right thing.
     const ready = await get(t.app, '/auth/health/ready/');
     assert.equal(ready.status, 503);
     assert.equal(ready.body.code, 'service_unavailable');
+    assert.equal(ready.body.dependency, 'redis');
+    assert.match(String(ready.body.detail), /^Redis/);
     assert.ok(ready.headers['retry-after']);
     const login = await post(t.app, '/auth/login/', { username: 'alice', password: 'alice-password-1' });
     assert.equal(login.status, 503);
     assert.equal(login.body.code, 'service_unavailable');
+    assert.equal(login.body.dependency, 'redis');
+    assert.match(String(login.body.detail), /^Redis/);
     assert.equal((await get(t.app, '/auth/health/live/')).status, 200);
     assert.equal((await post(t.app, '/auth/token/refresh/', { refresh: pair.refresh })).status, 200);
     assert.equal((await post(t.app, '/auth/token/verify/', { token: pair.access })).status, 200);

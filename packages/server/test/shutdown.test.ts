@@ -40,13 +40,13 @@ describe('shutdown (in process, plain HTTP listener)', () => {
 
     // Hold the only hashing slot, so that the login below stays in flight until we release it.
     let release = () => {};
-    const held = t.deps.hashLimiter.run(() => new Promise<void>((resolve) => (release = resolve)));
+    const held = t.deps.passwords.limiter.run(() => new Promise<void>((resolve) => (release = resolve)));
     const busy = rawConnection(port);
     const login = JSON.stringify({ username: 'alice', password: 'alice-password-1' });
     busy.socket.write(
       `POST /auth/login/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${login.length}\r\n\r\n${login}`,
     );
-    await waitFor(() => t.deps.hashLimiter.stats.waiting > 0);
+    await waitFor(() => t.deps.passwords.limiter.stats.waiting > 0);
 
     const closing = t.app.close();
     await new Promise((resolve) => setTimeout(resolve, 50)); // close() has run its preClose hooks

@@ -7,15 +7,14 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import { buildDeps, CLI_CONTEXT, closeDeps } from '../src/auth/deps.js';
+import { CLI_CONTEXT } from '../src/auth/context.js';
 import { disableUser } from '../src/auth/users.js';
-import { openPostgres } from '../src/db/drivers/postgres.js';
-import { buildApp } from '../src/http/app.js';
-import { createTestApp, DRIVERS, type Driver, type TestApp } from './helpers/app.js';
+import { anotherInstance, createTestApp, DRIVERS, type Driver, type TestApp } from './helpers/app.js';
 import { get, loginPair, post } from './helpers/http.js';
 
 // A database of its own on the machine's Redis; keys carry a per-run tag and are deleted after.
-const REDIS_URL = 'redis://127.0.0.1:6379/15';
+// TEST_REDIS_DB picks another database, for test runs that share one Redis.
+const REDIS_URL = `redis://127.0.0.1:6379/${process.env.TEST_REDIS_DB ?? '15'}`;
 const TAG = randomBytes(4).toString('hex');
 
 async function redisReachable(): Promise<boolean> {
@@ -89,26 +88,9 @@ function assertThrottled(res: Attempt): number {
   return Number(retryAfter);
 }
 
-/** A second instance of the service on the same database (and Redis, if configured). */
-async function secondInstance(t: TestApp) {
-  const db = t.config.databaseUrl ? openPostgres({ url: t.config.databaseUrl, ...t.config.db }) : t.db;
-  const silent = { info() {}, warn() {}, error() {} };
-  const deps = await buildDeps(db, t.config, { log: silent, now: t.clock.now });
-  const app = buildApp(deps);
-  await app.ready();
-  return {
-    app,
-    async close() {
-      await app.close();
-      await closeDeps(deps);
-      if (db !== t.db) await db.close();
-    },
-  };
-}
-
 /** Runs `action` and counts the jobs the password hasher ran to completion meanwhile. */
 async function countHashing<T>(t: TestApp, action: () => Promise<T>): Promise<{ jobs: number; result: T }> {
-  const limiter = t.deps.hashLimiter;
+  const limiter = t.deps.passwords.limiter;
   const run = limiter.run;
   let jobs = 0;
   limiter.run = async <J>(job: () => Promise<J>): Promise<J> => {
@@ -183,7 +165,7 @@ for (const v of VARIANTS) {
     test('counters are shared by two instances of the service', async () => {
       const dave = uname('dave');
       await t.user(dave);
-      const other = await secondInstance(t);
+      const other = await anotherInstance(t);
       try {
         for (const app of [t.app, other.app, t.app, other.app, t.app])
           assert.equal((await attempt(app, dave, WRONG)).status, 401);
@@ -320,7 +302,7 @@ for (const driver of DRIVERS) {
       // The one hashing slot is busy until we say so (as under a long burst of logins), which
       // makes the outcome exact: 2 logins wait in the queue, the other 28 are refused at once.
       let release = () => {};
-      const busy = t.deps.hashLimiter.run(() => new Promise<void>((resolve) => (release = resolve)));
+      const busy = t.deps.passwords.limiter.run(() => new Promise<void>((resolve) => (release = resolve)));
       let settled = 0;
       const flood = Array.from({ length: 30 }, () =>
         post(t.app, '/auth/login/', { username: 'alice', password: right('alice') }).finally(() => settled++),
@@ -332,7 +314,7 @@ for (const driver of DRIVERS) {
       ]);
       for (const r of others) assert.equal(r.status, 200, r.raw);
       while (settled < 28) await new Promise((resolve) => setImmediate(resolve));
-      assert.deepEqual(t.deps.hashLimiter.stats, { running: 1, waiting: 2 });
+      assert.deepEqual(t.deps.passwords.limiter.stats, { running: 1, waiting: 2 });
       release();
       await busy;
       const logins = await Promise.all(flood);

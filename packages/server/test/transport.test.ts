@@ -55,7 +55,7 @@ describe('answers of every kind', () => {
     };
     // The hashing slot is taken, as by a login in progress.
     let release = () => {};
-    const busy = t.deps.hashLimiter.run(() => new Promise<void>((resolve) => (release = resolve)));
+    const busy = t.deps.passwords.limiter.run(() => new Promise<void>((resolve) => (release = resolve)));
     answers['503'] = await login({ username: 'nobody', password: 'whatever' });
     release();
     await busy;

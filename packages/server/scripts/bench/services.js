@@ -91,12 +91,12 @@ async function recreateDatabase(adminUrl, name) {
 /** Creates bench0..bench{n-1} through the service's own use case (argon2id, as in production). */
 async function createBenchUsers(databaseUrl, count) {
   const { parseConfig } = await import('../../dist/src/config/config.js');
-  const { openPostgres } = await import('../../dist/src/db/drivers/postgres.js');
-  const { buildDeps, closeDeps, CLI_CONTEXT } = await import('../../dist/src/auth/deps.js');
+  const { openRuntime } = await import('../../dist/src/runtime.js');
+  const { CLI_CONTEXT } = await import('../../dist/src/auth/context.js');
+  const { SILENT_LOGGER } = await import('../../dist/src/logger.js');
   const { createUser } = await import('../../dist/src/auth/users.js');
   const config = parseConfig({ DATABASE_URL: databaseUrl, DATA_DIR: tmpdir(), PURGE_INTERVAL: '0' });
-  const db = openPostgres({ url: databaseUrl, ...config.db });
-  const deps = await buildDeps(db, config, { log: { info() {}, warn() {}, error() {} } });
+  const deps = await openRuntime(config, { log: SILENT_LOGGER, migrate: true });
   try {
     // In batches: the hashing queue is bounded (HASH_QUEUE_LIMIT), as in production.
     for (let first = 0; first < count; first += 16) {
@@ -104,8 +104,7 @@ async function createBenchUsers(databaseUrl, count) {
       await Promise.all(batch.map((name) => createUser(deps, name, BENCH_PASSWORD, CLI_CONTEXT)));
     }
   } finally {
-    await closeDeps(deps);
-    await db.close();
+    await deps.close();
   }
 }
 

@@ -1,9 +1,9 @@
 // The audit trail: security events written to the append-only audit_events table.
 // Never a password, token or key: only who, what, when, from where.
-
-import type { Queryable } from '../db/port.js';
-import { type AuditEvent, insertAuditEvent } from '../db/repos/audit-events.js';
-import type { Logger, RequestContext } from './deps.js';
+import type { Database, Transaction } from '../db/port.js';
+import { insertAuditEvent } from '../db/repos/audit-events.js';
+import type { Logger } from '../logger.js';
+import type { Clock, RequestContext } from './context.js';
 
 export type AuditEventName =
   | 'login_succeeded'
@@ -19,6 +19,13 @@ export type AuditEventName =
   | 'key_rotated'
   | 'tokens_flushed';
 
+export interface AuditEntry {
+  event: AuditEventName;
+  userId?: number | null;
+  username?: string | null;
+  details?: Record<string, unknown>;
+}
+
 /** How often one throttled account or client is written to the audit trail at most. */
 const THROTTLED_AUDIT_INTERVAL_MS = 60_000;
 const THROTTLED_KEYS_MAX = 10_000;
@@ -27,10 +34,25 @@ export class AuditLog {
   private readonly throttledSeen = new Map<string, number>();
 
   constructor(
-    private readonly db: Queryable,
-    private readonly now: () => number,
+    private readonly db: Database,
+    private readonly now: Clock,
     private readonly log: Logger,
   ) {}
+
+  /** Writes the event in `tx`: it commits with the change it describes, or neither does. */
+  recordIn(tx: Transaction, entry: AuditEntry, ctx: RequestContext): Promise<void> {
+    return insertAuditEvent(tx, this.row(entry, ctx), new Date(this.now()));
+  }
+
+  /**
+   * Writes the event on its own, after the action it describes has happened: a failed write is
+   * logged, never thrown, since the action must still be answered.
+   */
+  async recordBestEffort(entry: AuditEntry, ctx: RequestContext): Promise<void> {
+    await insertAuditEvent(this.db, this.row(entry, ctx), new Date(this.now())).catch((err) =>
+      this.log.error({ err, event: entry.event }, 'audit event could not be written'),
+    );
+  }
 
   /**
    * Records a throttled login, at most once a minute per username and client: a flood of
@@ -43,25 +65,10 @@ export class AuditLog {
     if (last !== undefined && now - last < THROTTLED_AUDIT_INTERVAL_MS) return;
     if (this.throttledSeen.size >= THROTTLED_KEYS_MAX) this.throttledSeen.clear();
     this.throttledSeen.set(key, now);
-    await this.record('login_throttled', { username }, ctx, { retryAfterSeconds });
+    await this.recordBestEffort({ event: 'login_throttled', username, details: { retryAfterSeconds } }, ctx);
   }
 
-  /**
-   * Records an event. `db` may be a transaction, so that the event commits with the change
-   * it describes. Outside a transaction a failed write is logged, not thrown: the action it
-   * describes has already happened and must still be answered.
-   */
-  async record(
-    event: AuditEventName,
-    who: { userId?: number | null; username?: string | null },
-    ctx: RequestContext,
-    details?: Record<string, unknown>,
-    db?: Queryable,
-  ): Promise<void> {
-    const row: AuditEvent = { event, ...who, clientIp: ctx.clientIp, userAgent: ctx.userAgent?.slice(0, 512), details };
-    if (db) return insertAuditEvent(db, row, new Date(this.now()));
-    await insertAuditEvent(this.db, row, new Date(this.now())).catch((err) =>
-      this.log.error({ err, event }, 'audit event could not be written'),
-    );
+  private row(entry: AuditEntry, ctx: RequestContext) {
+    return { ...entry, clientIp: ctx.clientIp, userAgent: ctx.userAgent?.slice(0, 512) };
   }
 }

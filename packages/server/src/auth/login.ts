@@ -1,22 +1,32 @@
 // POST /auth/login/: username + password -> a new session's token pair.
 // Unknown user, wrong password and disabled user are one answer, after the same work
 // (a password hash is always verified), so neither the body nor the timing tells them apart.
+import { type LoginBody, MESSAGES, type TokenPair } from '@auth-service/protocol';
+import type { PasswordHasher } from '../crypto/passwords.js';
 import { findUserByUsername, replacePasswordHash } from '../db/repos/users.js';
-import { AuthError, MESSAGES } from '../errors.js';
-import type { AuthDeps, RequestContext } from './deps.js';
-import { openSession, type TokenPair } from './session.js';
+import { AuthError, hasCode } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { AuditLog } from './audit.js';
+import type { RequestContext } from './context.js';
+import { type OpenSessionDeps, openSession } from './session.js';
+import type { Throttle } from './throttle.js';
 
-export interface Credentials {
-  username: string;
-  password: string;
+export interface LoginDeps extends OpenSessionDeps {
+  passwords: Pick<PasswordHasher, 'verify' | 'verifyDummy' | 'hash'>;
+  throttle: Pick<Throttle, 'reserve' | 'succeeded'>;
+  audit: Pick<AuditLog, 'recordBestEffort' | 'throttled'>;
+  log: Logger;
 }
 
-export async function login(deps: AuthDeps, { username, password }: Credentials, ctx: RequestContext): Promise<TokenPair> {
+export async function login(deps: LoginDeps, { username, password }: LoginBody, ctx: RequestContext): Promise<TokenPair> {
   await reserveAttempt(deps, username, ctx);
   const user = await findUserByUsername(deps.db, username);
   const result = user ? await deps.passwords.verify(user.passwordHash, password) : await dummyVerify(deps, password);
   if (!user || !result.ok || !user.isActive) {
-    await deps.audit.record('login_failed', { userId: user?.id, username }, ctx, { reason: failureReason(user, result.ok) });
+    await deps.audit.recordBestEffort(
+      { event: 'login_failed', userId: user?.id, username, details: { reason: failureReason(user, result.ok) } },
+      ctx,
+    );
     throw new AuthError('no_active_account', MESSAGES.badCredentials);
   }
   await deps.throttle.succeeded(username);
@@ -24,26 +34,27 @@ export async function login(deps: AuthDeps, { username, password }: Credentials,
   if (!pair) {
     // The password was changed or the user disabled while we hashed: these credentials are
     // no longer the user's, and a session opened now would escape that change's revocation.
-    await deps.audit.record('login_failed', { userId: user.id, username }, ctx, { reason: 'credentials_changed' });
+    await deps.audit.recordBestEffort(
+      { event: 'login_failed', userId: user.id, username, details: { reason: 'credentials_changed' } },
+      ctx,
+    );
     throw new AuthError('no_active_account', MESSAGES.badCredentials);
   }
-  await deps.audit.record('login_succeeded', { userId: user.id, username }, ctx);
+  await deps.audit.recordBestEffort({ event: 'login_succeeded', userId: user.id, username }, ctx);
   if (result.needsRehash) upgradeHash(deps, user.id, user.passwordHash, password);
   return pair;
 }
 
-async function reserveAttempt(deps: AuthDeps, username: string, ctx: RequestContext): Promise<void> {
+async function reserveAttempt(deps: LoginDeps, username: string, ctx: RequestContext): Promise<void> {
   try {
     await deps.throttle.reserve(username, ctx.clientIp);
   } catch (err) {
-    if (err instanceof AuthError && err.code === 'throttled') {
-      await deps.audit.throttled(username, ctx, err.retryAfterSeconds);
-    }
+    if (hasCode(err, 'throttled')) await deps.audit.throttled(username, ctx, err.retryAfterSeconds);
     throw err;
   }
 }
 
-async function dummyVerify(deps: AuthDeps, password: string) {
+async function dummyVerify(deps: LoginDeps, password: string) {
   await deps.passwords.verifyDummy(password);
   return { ok: false, needsRehash: false };
 }
@@ -58,7 +69,7 @@ function failureReason(user: { isActive: boolean } | null, passwordOk: boolean):
  * Stores an argon2id hash in place of a legacy one, after the answer, unless the hash changed
  * meanwhile (an operator's set-password wins); a failure only logs.
  */
-function upgradeHash(deps: AuthDeps, userId: number, verified: string, password: string): void {
+function upgradeHash(deps: LoginDeps, userId: number, verified: string, password: string): void {
   deps.passwords
     .hash(password)
     .then((hash) => replacePasswordHash(deps.db, userId, verified, hash))

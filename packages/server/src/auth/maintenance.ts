@@ -4,11 +4,29 @@
 // past their retention. Run in the background every PURGE_INTERVAL and by
 // `auth-service tokens flush-expired`. It also clears the successor refresh tokens kept for
 // rotation retries once their grace period is over (a credential at rest is a liability).
+import type { Database } from '../db/port.js';
 import { deleteOldAuditEvents } from '../db/repos/audit-events.js';
 import { deleteStaleThrottleRows } from '../db/repos/login-throttle.js';
 import { deleteExpiredSessions, forgetSuccessorTokens } from '../db/repos/sessions.js';
-import type { AuthDeps, RequestContext } from './deps.js';
+import type { AuditLog } from './audit.js';
+import type { Clock, RequestContext } from './context.js';
+import type { RotationPolicy } from './refresh.js';
 import { FAILURE_MEMORY_MS } from './throttle.js';
+
+export interface PurgePolicy {
+  batchSize: number;
+  auditRetentionMs: number;
+  /** A token is still accepted up to TOKEN_LEEWAY after its exp: its row is kept that long. */
+  leewayMs: number;
+}
+
+export interface PurgeDeps {
+  db: Database;
+  audit: Pick<AuditLog, 'recordBestEffort'>;
+  now: Clock;
+  purge: PurgePolicy;
+  rotation: Pick<RotationPolicy, 'graceMs'>;
+}
 
 export interface FlushResult {
   sessions: number;
@@ -17,27 +35,23 @@ export interface FlushResult {
 }
 
 export async function flushExpired(
-  deps: AuthDeps,
+  deps: PurgeDeps,
   ctx: RequestContext,
   maxBatches = Number.POSITIVE_INFINITY,
 ): Promise<FlushResult> {
-  const { batchSize } = deps.config.purge;
+  const { db, purge } = deps;
   const now = deps.now();
-  // A token is still accepted up to TOKEN_LEEWAY after its exp: keep its row that long.
-  const sessionsBefore = new Date(now - deps.config.jwt.leewayMs);
-  const graceOver = new Date(now - deps.config.jwt.rotationGraceMs);
-  await inBatches(batchSize, maxBatches, () => forgetSuccessorTokens(deps.db, graceOver, batchSize));
+  const batches = (step: () => Promise<number>) => inBatches(purge.batchSize, maxBatches, step);
+  await batches(() => forgetSuccessorTokens(db, new Date(now - deps.rotation.graceMs), purge.batchSize));
   const result: FlushResult = {
-    sessions: await inBatches(batchSize, maxBatches, () => deleteExpiredSessions(deps.db, sessionsBefore, batchSize)),
-    throttleRows: await inBatches(batchSize, maxBatches, () =>
-      deleteStaleThrottleRows(deps.db, new Date(now - FAILURE_MEMORY_MS), batchSize),
-    ),
-    auditEvents: await inBatches(batchSize, maxBatches, () =>
-      deps.db.transaction((tx) => deleteOldAuditEvents(tx, new Date(now - deps.config.purge.auditRetentionMs), batchSize)),
+    sessions: await batches(() => deleteExpiredSessions(db, new Date(now - purge.leewayMs), purge.batchSize)),
+    throttleRows: await batches(() => deleteStaleThrottleRows(db, new Date(now - FAILURE_MEMORY_MS), purge.batchSize)),
+    auditEvents: await batches(() =>
+      db.transaction((tx) => deleteOldAuditEvents(tx, new Date(now - purge.auditRetentionMs), purge.batchSize)),
     ),
   };
   if (result.sessions + result.throttleRows + result.auditEvents > 0) {
-    await deps.audit.record('tokens_flushed', {}, ctx, { ...result });
+    await deps.audit.recordBestEffort({ event: 'tokens_flushed', details: { ...result } }, ctx);
   }
   return result;
 }

@@ -1,75 +1,85 @@
 // POST /auth/token/refresh/: a refresh token -> a new access token (and, with rotation on,
 // a new refresh token). Without rotation this is one database read.
+import type { RefreshAnswer, RefreshClaims } from '@auth-service/protocol';
+import type { Database, Transaction } from '../db/port.js';
+import { findRefreshState, lockRefreshState, revokeSession, rotateSession } from '../db/repos/sessions.js';
+import type { AuditLog } from './audit.js';
+import type { Clock, RequestContext } from './context.js';
+import { judgeRefresh, sessionRefused } from './session-rule.js';
+import { newTokenId, type Tokens } from './tokens.js';
 
-import { newTokenId, type TokenClaims } from '../crypto/tokens.js';
-import { findRefreshState, lockRefreshState, type RefreshState, revokeSessionById, rotateSession } from '../db/repos/sessions.js';
-import { AuthError, MESSAGES, tokenInvalid } from '../errors.js';
-import type { AuthDeps, RequestContext } from './deps.js';
-
-export interface Refreshed {
-  access: string;
-  refresh?: string;
+export interface RotationPolicy {
+  /** ROTATE_REFRESH_TOKENS */
+  enabled: boolean;
+  /** ROTATION_GRACE_PERIOD */
+  graceMs: number;
 }
 
-export async function refresh(deps: AuthDeps, token: string, ctx: RequestContext): Promise<Refreshed> {
+export interface RefreshDeps {
+  db: Database;
+  tokens: Pick<Tokens, 'mint' | 'verify'>;
+  audit: Pick<AuditLog, 'recordIn'>;
+  now: Clock;
+  rotation: RotationPolicy;
+}
+
+export async function refresh(deps: RefreshDeps, token: string, ctx: RequestContext): Promise<RefreshAnswer> {
   const claims = await deps.tokens.verify(token, 'refresh');
-  if (deps.config.jwt.rotateRefreshTokens) return rotate(deps, claims, ctx);
-  const state = await findRefreshState(deps.db, claims.sid);
-  assertLive(state, claims);
-  if (state.refreshJti !== claims.jti) throw tokenInvalid();
-  return { access: await mintAccess(deps, claims) };
+  if (deps.rotation.enabled) return rotate(deps, claims, ctx);
+  const judged = judgeRefresh(await findRefreshState(deps.db, claims.sid), claims, deps.now(), deps.rotation.graceMs);
+  if (!judged.ok) throw sessionRefused(judged.refusal);
+  return { access: mintAccess(deps, claims) };
 }
 
-/** The session exists, belongs to the token's user, is not revoked, and its user is active. */
-export function assertLive(state: RefreshState | null, claims: TokenClaims): asserts state is RefreshState {
-  if (!state || state.userId !== claims.user_id) throw tokenInvalid();
-  if (state.revokedAt) throw new AuthError('token_not_valid', MESSAGES.tokenBlacklisted);
-  if (!state.isActive) throw tokenInvalid();
-}
-
-type RotationOutcome = { ok: Refreshed } | { reused: true };
+type RotationOutcome = { ok: RefreshAnswer } | { reused: true };
 
 /**
  * Rotation, under a row lock so that concurrent refreshes of one token are serialised:
  * - the current refresh token is retired and gets a successor;
  * - the token retired last, presented again within ROTATION_GRACE_PERIOD (a client whose
  *   answer was lost), gets that same successor;
- * - anything else of this session is reuse of a stolen token: the session is revoked.
+ * - any other token of this session is reuse of a stolen token: the session is revoked.
  */
-async function rotate(deps: AuthDeps, claims: TokenClaims, ctx: RequestContext): Promise<Refreshed> {
+async function rotate(deps: RefreshDeps, claims: RefreshClaims, ctx: RequestContext): Promise<RefreshAnswer> {
   const outcome = await deps.db.transaction(async (tx): Promise<RotationOutcome> => {
     const state = await lockRefreshState(tx, claims.sid);
-    assertLive(state, claims);
     const now = deps.now();
-    if (state.refreshJti === claims.jti) {
-      const jti = newTokenId();
-      const next = await deps.tokens.mint('refresh', claims.user_id, claims.sid, jti);
+    const judged = judgeRefresh(state, claims, now, deps.rotation.graceMs);
+    if (judged.ok && judged.as === 'current') {
+      const next = deps.tokens.mint('refresh', claims.user_id, claims.sid, newTokenId());
       await rotateSession(tx, claims.sid, {
-        refreshJti: jti,
+        refreshJti: next.claims.jti,
         previousJti: claims.jti,
         rotatedAt: new Date(now),
         successorToken: next.token,
         expiresAt: new Date(next.claims.exp * 1000),
       });
-      return { ok: { access: await mintAccess(deps, claims), refresh: next.token } };
+      return { ok: { access: mintAccess(deps, claims), refresh: next.token } };
     }
-    if (isRetryInGrace(deps, state, claims) && state.successorToken) {
-      return { ok: { access: await mintAccess(deps, claims), refresh: state.successorToken } };
-    }
-    await revokeSessionById(tx, claims.sid, 'refresh_token_reused', new Date(now));
-    await deps.audit.record('refresh_token_reused', { userId: claims.user_id }, ctx, { sid: claims.sid }, tx);
+    if (judged.ok && state?.successorToken) return { ok: { access: mintAccess(deps, claims), refresh: state.successorToken } };
+    if (!judged.ok && judged.refusal !== 'stale_token') throw sessionRefused(judged.refusal);
+    await revokeForReuse(deps, tx, claims, ctx, now);
     return { reused: true };
   });
-  if ('reused' in outcome) throw new AuthError('token_not_valid', MESSAGES.tokenBlacklisted);
+  if ('reused' in outcome) throw sessionRefused('reuse_detected');
   return outcome.ok;
 }
 
-/** The refresh token retired last, presented again within ROTATION_GRACE_PERIOD. */
-export function isRetryInGrace(deps: AuthDeps, state: RefreshState, claims: TokenClaims): boolean {
-  if (state.previousJti !== claims.jti || state.rotatedAt === null) return false;
-  return deps.now() - state.rotatedAt.getTime() <= deps.config.jwt.rotationGraceMs;
+/**
+ * A retired refresh token presented again past the grace period is a stolen copy (or a client
+ * that lost track): the whole session is revoked, in the caller's transaction, and audited.
+ */
+export async function revokeForReuse(
+  deps: Pick<RefreshDeps, 'audit'>,
+  tx: Transaction,
+  claims: RefreshClaims,
+  ctx: RequestContext,
+  now: number,
+): Promise<void> {
+  await revokeSession(tx, claims.sid, 'refresh_token_reused', new Date(now));
+  await deps.audit.recordIn(tx, { event: 'refresh_token_reused', userId: claims.user_id, details: { sid: claims.sid } }, ctx);
 }
 
-async function mintAccess(deps: AuthDeps, claims: TokenClaims): Promise<string> {
-  return (await deps.tokens.mint('access', claims.user_id, claims.sid)).token;
+function mintAccess(deps: RefreshDeps, claims: RefreshClaims): string {
+  return deps.tokens.mint('access', claims.user_id, claims.sid).token;
 }

@@ -1,12 +1,14 @@
 // Opening a session: one sessions row and a signed token pair that names it (sid).
-import { newSessionId, newTokenId } from '../crypto/tokens.js';
-import type { Queryable } from '../db/port.js';
+import type { TokenPair } from '@auth-service/protocol';
+import type { Database } from '../db/port.js';
 import { insertSessionForCredentials } from '../db/repos/sessions.js';
-import type { AuthDeps } from './deps.js';
+import type { Clock } from './context.js';
+import { newSessionId, newTokenId, type Tokens } from './tokens.js';
 
-export interface TokenPair {
-  refresh: string;
-  access: string;
+export interface OpenSessionDeps {
+  db: Database;
+  tokens: Pick<Tokens, 'mint'>;
+  now: Clock;
 }
 
 /**
@@ -15,19 +17,19 @@ export interface TokenPair {
  * share lock on the user row, so that a concurrent set-password or disable either sees this
  * session and revokes it, or makes this insert find nothing).
  */
-export async function openSession(
-  deps: AuthDeps,
-  user: { id: number; passwordHash: string },
-  db: Queryable = deps.db,
-): Promise<TokenPair | null> {
-  const userId = user.id;
+export async function openSession(deps: OpenSessionDeps, user: { id: number; passwordHash: string }): Promise<TokenPair | null> {
   const sid = newSessionId();
-  const refreshJti = newTokenId();
-  const refresh = await deps.tokens.mint('refresh', userId, sid, refreshJti);
-  const access = await deps.tokens.mint('access', userId, sid);
+  const refresh = deps.tokens.mint('refresh', user.id, sid, newTokenId());
+  const access = deps.tokens.mint('access', user.id, sid);
   const opened = await insertSessionForCredentials(
-    db,
-    { id: sid, userId, refreshJti, createdAt: new Date(deps.now()), expiresAt: new Date(refresh.claims.exp * 1000) },
+    deps.db,
+    {
+      id: sid,
+      userId: user.id,
+      refreshJti: refresh.claims.jti,
+      createdAt: new Date(deps.now()),
+      expiresAt: new Date(refresh.claims.exp * 1000),
+    },
     user.passwordHash,
   );
   return opened ? { refresh: refresh.token, access: access.token } : null;

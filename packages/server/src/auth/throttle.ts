@@ -3,44 +3,42 @@
 // per window. Counters live in the database by default, or in Redis when REDIS_URL is set;
 // either way every instance shares them.
 import { isIPv6 } from 'node:net';
-import type { Config } from '../config/config.js';
+import { MESSAGES } from '@auth-service/protocol';
 import type { Database } from '../db/port.js';
-import { clearThrottleKey, countClientAttempt, reserveAccountAttempt } from '../db/repos/login-throttle.js';
+import { type AccountPolicy, clearThrottleKey, countClientAttempt, reserveAccountAttempt } from '../db/repos/login-throttle.js';
 import { AuthError } from '../errors.js';
-import { openRedisThrottle } from './throttle-redis.js';
+import type { Clock } from './context.js';
 
 export const FAILURE_MEMORY_MS = 24 * 3_600_000;
+
+export interface ThrottlePolicy extends Omit<AccountPolicy, 'memoryMs'> {
+  clientLimit: number;
+  clientWindowMs: number;
+}
 
 export interface Throttle {
   /** Counts a login attempt; throws AuthError('throttled') with Retry-After when over a limit. */
   reserve(username: string, clientIp: string | undefined): Promise<void>;
   /** A successful login clears the account's failures. */
   succeeded(username: string): Promise<void>;
+  /** Connects to the counters' store (a start-up step; a no-op for the database). */
+  connect(): Promise<void>;
   /** Rejects when the counters' store does not answer (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Where a throttle keeps its counters: each method is atomic. */
+/** Where a throttle keeps its counters: each counting method is atomic. */
 export interface ThrottleStore {
   reserveAccount(key: string, now: Date): Promise<Date | null>;
   countClient(key: string, now: Date): Promise<Date | null>;
   clear(key: string): Promise<void>;
+  connect(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function openThrottle(db: Database, config: Config['throttle'], now: () => number): Promise<Throttle> {
-  const policy = { ...config, memoryMs: FAILURE_MEMORY_MS };
-  const store: ThrottleStore = config.redisUrl
-    ? await openRedisThrottle(config.redisUrl, policy)
-    : {
-        reserveAccount: (key, at) => reserveAccountAttempt(db, key, at, policy),
-        countClient: (key, at) => countClientAttempt(db, key, at, config.clientLimit, config.clientWindowMs),
-        clear: (key) => clearThrottleKey(db, key),
-        ping: async () => {}, // the database itself: readiness pings it anyway
-        close: async () => {},
-      };
+export function createThrottle(store: ThrottleStore, now: Clock): Throttle {
   return {
     async reserve(username, clientIp) {
       const at = new Date(now());
@@ -48,8 +46,22 @@ export async function openThrottle(db: Database, config: Config['throttle'], now
       refuseUntil(await store.reserveAccount(`a:${username}`, at), at);
     },
     succeeded: (username) => store.clear(`a:${username}`),
+    connect: () => store.connect(),
     ping: () => store.ping(),
     close: () => store.close(),
+  };
+}
+
+/** The default store: the login_throttle table of the service's own database. */
+export function databaseThrottleStore(db: Database, policy: ThrottlePolicy): ThrottleStore {
+  const account = { ...policy, memoryMs: FAILURE_MEMORY_MS };
+  return {
+    reserveAccount: (key, at) => reserveAccountAttempt(db, key, at, account),
+    countClient: (key, at) => countClientAttempt(db, key, at, policy.clientLimit, policy.clientWindowMs),
+    clear: (key) => clearThrottleKey(db, key),
+    connect: async () => {},
+    ping: async () => {}, // the database itself: readiness pings it anyway
+    close: async () => {},
   };
 }
 
@@ -74,5 +86,5 @@ export function clientBucket(ip: string): string {
 function refuseUntil(until: Date | null, now: Date): void {
   if (until === null) return;
   const retryAfterSeconds = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
-  throw new AuthError('throttled', 'Too many login attempts. Try again later.', { retryAfterSeconds });
+  throw new AuthError('throttled', MESSAGES.throttled, { retryAfterSeconds });
 }

@@ -2,12 +2,10 @@
 // default; parseConfig() validates them all once, at start-up, into a frozen object.
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { ALGORITHMS, type Algorithm, DEFAULT_AUDIENCE, DEFAULT_ISSUER } from '@auth-service/protocol';
 import { boolean, ConfigError, durationMs, type Env, integer, list, oneOf, text } from './parse.js';
 
 export { ConfigError };
-
-export const ALGORITHMS = ['ES256', 'HS256'] as const;
-export type Algorithm = (typeof ALGORITHMS)[number];
 
 export interface Config {
   readonly host: string;
@@ -136,8 +134,8 @@ function parseJwt(env: Env): Config['jwt'] {
   return {
     algorithm,
     signingKey: algorithm === 'HS256' ? signingKey : undefined,
-    issuer: text(env, 'JWT_ISSUER', 'auth-service') ?? 'auth-service',
-    audience: text(env, 'JWT_AUDIENCE', 'auth-service') ?? 'auth-service',
+    issuer: text(env, 'JWT_ISSUER', DEFAULT_ISSUER) ?? DEFAULT_ISSUER,
+    audience: text(env, 'JWT_AUDIENCE', DEFAULT_AUDIENCE) ?? DEFAULT_AUDIENCE,
     accessTtlMs: durationMs(env, 'ACCESS_TOKEN_LIFETIME', '5m', 1000),
     refreshTtlMs: durationMs(env, 'REFRESH_TOKEN_LIFETIME', '1d', 1000),
     leewayMs: durationMs(env, 'TOKEN_LEEWAY', '5s', 0),

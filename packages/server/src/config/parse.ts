@@ -1,5 +1,6 @@
 // Small parsers for environment values. Each throws ConfigError naming the variable,
 // so a bad setting stops the service at start-up with a message an operator can act on.
+import { parseDuration } from './duration.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -13,16 +14,13 @@ export class ConfigError extends Error {
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /** "90" (seconds), "90s", "5m", "1h", "1d", "250ms" -> milliseconds. */
 export function durationMs(env: Env, name: string, fallback: string, min = 0): number {
   const raw = (env[name] ?? fallback).trim();
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(raw);
-  if (!match) throw new ConfigError(name, `"${raw}" is not a duration (e.g. 300, 90s, 5m, 1d)`);
-  const value = Number(match[1]) * (UNITS[match[2] ?? 's'] ?? 1000);
+  const value = parseDuration(raw);
+  if (value === null) throw new ConfigError(name, `"${raw}" is not a duration (e.g. 300, 90s, 5m, 1d)`);
   if (value < min) throw new ConfigError(name, `must be at least ${min} ms, got "${raw}"`);
-  return Math.round(value);
+  return value;
 }
 
 export function integer(env: Env, name: string, fallback: number, min: number, max: number): number {

@@ -1,6 +1,8 @@
-// A fixed set of hashing threads (worker_threads running argon2 synchronously). The Limiter
-// in front of it guarantees at most `size` jobs at once, so a job always finds an idle thread.
+// A fixed set of hashing threads (worker_threads running argon2 synchronously), started on
+// first use (building one does no I/O). The Limiter in front of it guarantees at most `size`
+// jobs at once, so a job always finds an idle thread.
 import { Worker } from 'node:worker_threads';
+import { internalError } from '../errors.js';
 import type { HashJob, HashResult } from './hash-worker.js';
 
 type Pending = { resolve: (value: string | boolean) => void; reject: (err: Error) => void };
@@ -14,9 +16,7 @@ export class HashPool {
   private nextId = 1;
   private closing = false;
 
-  constructor(size: number) {
-    for (let i = 0; i < size; i++) this.spawn();
-  }
+  constructor(private readonly size: number) {}
 
   hash(password: string): Promise<string> {
     return this.run({ id: 0, op: 'hash', password }) as Promise<string>;
@@ -36,14 +36,15 @@ export class HashPool {
     worker.unref(); // never keeps the process alive on its own
     worker.on('message', (result: HashResult) => this.settle(worker, result));
     worker.on('error', (err) => this.lost(worker, err));
-    worker.on('exit', (code) => this.lost(worker, new Error(`hashing thread exited with code ${code}`)));
+    worker.on('exit', (code) => this.lost(worker, internalError(`hashing thread exited with code ${code}`)));
     this.all.add(worker);
     this.idle.push(worker);
   }
 
   private run(job: HashJob): Promise<string | boolean> {
+    if (this.all.size === 0 && !this.closing) for (let i = 0; i < this.size; i++) this.spawn();
     const worker = this.idle.pop();
-    if (!worker) return Promise.reject(new Error('hash pool used beyond its size'));
+    if (!worker) return Promise.reject(internalError('hash pool used beyond its size'));
     const id = this.nextId++;
     this.busy.set(worker, id);
     return new Promise((resolve, reject) => {
@@ -58,7 +59,7 @@ export class HashPool {
     const pending = this.pending.get(result.id);
     this.pending.delete(result.id);
     if (!pending) return;
-    if (result.error !== undefined) pending.reject(new Error(result.error));
+    if (result.error !== undefined) pending.reject(internalError(result.error));
     else pending.resolve(result.value as string | boolean);
   }
 

@@ -4,9 +4,9 @@
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
-import { Algorithm, hashSync, verifySync } from '@node-rs/argon2';
+import { hashSync, verifySync } from '@node-rs/argon2';
+import { ARGON2 } from './argon2.js';
 
-export const ARGON2 = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 export const HASH_THREAD_NICE = 10;
 
 export type HashJob =

@@ -3,6 +3,7 @@
 // ciphertext cannot be swapped onto another key's row. Without the secret, keys are stored
 // as plain JWK JSON (docs/security.md says what that means).
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
+import { internalError } from '../errors.js';
 
 const PREFIX = 'enc:v1:';
 
@@ -22,19 +23,19 @@ export function encryptPrivateKey(plain: string, kid: string, secret: string | u
 
 export function decryptPrivateKey(stored: string, kid: string, secret: string | undefined): string {
   if (!isEncrypted(stored)) return stored;
-  if (!secret) throw new Error(`signing key ${kid} is encrypted and KEY_ENCRYPTION_SECRET is not set`);
+  if (!secret) throw internalError(`signing key ${kid} is encrypted and KEY_ENCRYPTION_SECRET is not set`);
   const [salt, iv, tag, body] = stored
     .slice(PREFIX.length)
     .split(':')
     .map((p) => Buffer.from(p, 'base64url'));
-  if (!salt || !iv || !tag || !body) throw new Error(`signing key ${kid}: malformed ciphertext`);
+  if (!salt || !iv || !tag || !body) throw internalError(`signing key ${kid}: malformed ciphertext`);
   const decipher = createDecipheriv('aes-256-gcm', deriveKey(secret, salt), iv);
   decipher.setAAD(Buffer.from(kid));
   decipher.setAuthTag(tag);
   try {
     return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
   } catch {
-    throw new Error(`signing key ${kid} cannot be decrypted: KEY_ENCRYPTION_SECRET is wrong`);
+    throw internalError(`signing key ${kid} cannot be decrypted: KEY_ENCRYPTION_SECRET is wrong`);
   }
 }
 

@@ -1,19 +1,16 @@
 // A bounded work queue: at most `concurrency` jobs run at once, at most `queueLimit` wait,
-// and none waits longer than `queueTimeoutMs`. Past that, run() rejects with
-// OverloadedError at once, so a login flood gets fast 503s instead of unbounded latency
-// (and memory), while everything that does not hash keeps answering.
-
-export class OverloadedError extends Error {
-  constructor() {
-    super('work queue is full');
-    this.name = 'OverloadedError';
-  }
-}
+// and none waits longer than `queueTimeoutMs`. Past that, run() rejects with `overloaded` at
+// once, so a login flood gets fast 503s instead of unbounded latency (and memory), while
+// everything that does not hash keeps answering.
+import { MESSAGES } from '@auth-service/protocol';
+import { AuthError } from '../errors.js';
 
 interface Waiter {
   start: () => void;
   timer: NodeJS.Timeout;
 }
+
+const overloaded = () => new AuthError('overloaded', MESSAGES.overloaded, { retryAfterSeconds: 1 });
 
 export class Limiter {
   private running = 0;
@@ -42,13 +39,13 @@ export class Limiter {
   }
 
   private wait(): Promise<void> {
-    if (this.waiting.length >= this.queueLimit) return Promise.reject(new OverloadedError());
+    if (this.waiting.length >= this.queueLimit) return Promise.reject(overloaded());
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         start: resolve,
         timer: setTimeout(() => {
           this.waiting.splice(this.waiting.indexOf(waiter), 1);
-          reject(new OverloadedError());
+          reject(overloaded());
         }, this.queueTimeoutMs),
       };
       this.waiting.push(waiter);

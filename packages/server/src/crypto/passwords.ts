@@ -1,14 +1,14 @@
-// Password hashing: argon2id at OWASP's parameters (m=19 MiB, t=2, p=1), on dedicated
-// low-priority threads (hash-pool.ts), never on the event loop, behind a bounded Limiter.
+// Password hashing: argon2id (argon2.ts), on dedicated low-priority threads (hash-pool.ts),
+// never on the event loop, behind a bounded Limiter.
 // Verifies Django's pbkdf2_sha256 hashes too, so users imported from the original service
 // can log in (and are rehashed to argon2id on their next login).
 import { pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { CURRENT_PREFIX } from './argon2.js';
 import { HashPool } from './hash-pool.js';
 import type { Limiter } from './limiter.js';
 
 const pbkdf2Async = promisify(pbkdf2);
-const CURRENT_PREFIX = '$argon2id$v=19$m=19456,t=2,p=1$';
 
 export interface VerifyResult {
   ok: boolean;
@@ -20,7 +20,8 @@ export class PasswordHasher {
   private dummyHash?: Promise<string>;
   private readonly pool: HashPool;
 
-  constructor(private readonly limiter: Limiter) {
+  /** `limiter`: the bounded queue in front of the threads (its stats: hashes running and waiting). */
+  constructor(readonly limiter: Limiter) {
     this.pool = new HashPool(limiter.concurrency);
   }
 
@@ -50,7 +51,10 @@ export class PasswordHasher {
     await this.verify(await this.warmUp(), password);
   }
 
-  /** Computes the dummy hash ahead of the first unknown-user login (else that one costs double). */
+  /**
+   * Computes the dummy hash ahead of the first unknown-user login (else that one costs double):
+   * a start-up step, which also starts the hashing threads.
+   */
   warmUp(): Promise<string> {
     this.dummyHash ??= this.hash(randomBytes(16).toString('hex'));
     return this.dummyHash;

@@ -3,8 +3,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
-import type { Logger } from '../auth/deps.js';
 import type { Config } from '../config/config.js';
+import type { Logger } from '../logger.js';
 
 export interface TlsMaterial {
   cert: Buffer;

@@ -7,10 +7,21 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
 }
 
+declare const inTransaction: unique symbol;
+
+/**
+ * A connection inside an open transaction. Only Database.transaction() makes one, so a function
+ * that takes a Transaction (a row lock, an advisory lock, a setting scoped to the transaction)
+ * cannot be handed the pool by mistake: that would lock nothing, or lose the setting at once.
+ */
+export interface Transaction extends Queryable {
+  readonly [inTransaction]: true;
+}
+
 export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';
   /** Runs fn in one transaction (READ COMMITTED); rolls back if it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -21,3 +32,6 @@ export async function one<T>(db: Queryable, sql: string, params?: readonly unkno
   const rows = await db.query<T>(sql, params);
   return rows[0] ?? null;
 }
+
+/** Marks a driver's connection-in-a-transaction as such (drivers only). */
+export const asTransaction = (queryable: Queryable) => queryable as Transaction;

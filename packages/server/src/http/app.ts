@@ -1,11 +1,12 @@
 // buildApp(deps) assembles the HTTP application: routes, schemas, error mapping, headers.
 // It opens no port, so tests drive it with app.inject(); server.ts adds TLS and listening.
 import { randomUUID } from 'node:crypto';
+import { FORMATS, MESSAGES } from '@auth-service/protocol';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
-import type { AuthDeps } from '../auth/deps.js';
-import { isSafeText } from '../auth/rules.js';
+import type { Config } from '../config/config.js';
 import { AuthError } from '../errors.js';
 import type { AppLogger } from '../logger.js';
+import type { Services } from '../runtime.js';
 import { registerCors } from './cors.js';
 import { sendError } from './errors.js';
 import { registerSecurityHeaders, withSecurityHeaders } from './headers.js';
@@ -20,7 +21,7 @@ export interface AppOptions {
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
-export function buildApp(deps: AuthDeps, options: AppOptions = {}): FastifyInstance {
+export function buildApp(deps: Services & { config: Config }, options: AppOptions = {}): FastifyInstance {
   const { http } = deps.config;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
@@ -36,7 +37,11 @@ export function buildApp(deps: AuthDeps, options: AppOptions = {}): FastifyInsta
     return503OnClosing: false, // refuseWhileClosing answers in our own error format
     // A URL the router cannot decode (GET /auth/me/%) is a 400 in our format, with our headers.
     frameworkErrors: (err, request, reply) =>
-      sendError(new AuthError('validation_error', `Malformed URL: ${err.message}`), request, withSecurityHeaders(reply)),
+      sendError(
+        new AuthError('validation_error', `Malformed URL: ${err.message}`, { cause: err }),
+        request,
+        withSecurityHeaders(reply),
+      ),
     requestTimeout: http.requestTimeoutMs,
     ajv: {
       customOptions: { coerceTypes: false, allErrors: true, removeAdditional: false, verbose: true },
@@ -52,7 +57,7 @@ export function buildApp(deps: AuthDeps, options: AppOptions = {}): FastifyInsta
   registerCors(app, http.corsOrigins);
   refuseWhileClosing(app); // after the header hooks: its 503 carries them too
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
-  app.setNotFoundHandler((request, reply) => sendError(new AuthError('not_found', 'Not found.'), request, reply));
+  app.setNotFoundHandler((request, reply) => sendError(new AuthError('not_found', MESSAGES.notFound), request, reply));
 
   for (const route of routeTable(deps)) {
     app.route(route);
@@ -74,7 +79,7 @@ function refuseWhileClosing(app: FastifyInstance): void {
     closing = true;
   });
   app.addHook('onRequest', async () => {
-    if (closing) throw new AuthError('service_unavailable', 'The service is shutting down. Try again.', { retryAfterSeconds: 1 });
+    if (closing) throw new AuthError('service_unavailable', MESSAGES.shuttingDown, { retryAfterSeconds: 1 });
   });
   app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close');
@@ -84,15 +89,28 @@ function refuseWhileClosing(app: FastifyInstance): void {
 /**
  * An empty body sent as JSON reads as `{}`, so that the schema names each missing field, as the
  * original service did ({"username": ["This field is required."], ...}). Anything else goes
- * to Fastify's own parser, which keeps its prototype-poisoning guard.
+ * to Fastify's own parser, which keeps its prototype-poisoning guard; what it refuses is our
+ * 400, saying where the JSON broke (read again with JSON.parse, on the error path only).
  */
 function acceptEmptyJsonBody(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('remove', 'remove');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '') return done(null, {});
-    parseJson(request, body as string, done);
+    parseJson(request, body as string, (err, value) => {
+      if (!err) return done(null, value);
+      done(new AuthError('validation_error', `JSON parse error - ${syntaxErrorOf(body as string)}`, { cause: err }), undefined);
+    });
   });
+}
+
+function syntaxErrorOf(body: string): string {
+  try {
+    JSON.parse(body);
+    return 'invalid JSON';
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 /** A known path with a wrong method is a JSON 405 with Allow, not a 404 (RFC 9110 15.5.6). */
@@ -116,9 +134,9 @@ function registerOtherMethods(app: FastifyInstance, url: string, method: string)
   });
 }
 
-/** Formats for strings we store or compare: see auth/rules.ts. */
-function addFormats(ajv: any) {
-  ajv.addFormat('safe-text', { type: 'string', validate: isSafeText });
-  ajv.addFormat('safe-password', { type: 'string', validate: (v: string) => v.isWellFormed() && !v.includes('\u0000') });
+/** The string formats the protocol's schemas name (protocol/rules.ts). */
+type StringFormat = { type: 'string'; validate: (value: string) => boolean };
+function addFormats<A extends { addFormat(name: string, format: StringFormat): unknown }>(ajv: A): A {
+  for (const [name, validate] of Object.entries(FORMATS)) ajv.addFormat(name, { type: 'string', validate });
   return ajv;
 }

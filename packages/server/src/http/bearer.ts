@@ -1,7 +1,8 @@
 // "Authorization: Bearer <token>" (RFC 6750 2.1). The scheme is matched exactly, as the
 // original service does: another scheme counts as no credentials.
+import { MESSAGES } from '@auth-service/protocol';
 import type { FastifyRequest } from 'fastify';
-import { AuthError, MESSAGES } from '../errors.js';
+import { AuthError, hasCode } from '../errors.js';
 
 export function bearerToken(request: FastifyRequest): string {
   const header = request.headers.authorization;
@@ -16,9 +17,10 @@ export function bearerToken(request: FastifyRequest): string {
  * in `messages`, so clients that read either keep working.
  */
 export function asBearerError(err: unknown): unknown {
-  if (!(err instanceof AuthError) || err.code !== 'token_not_valid') return err;
-  return new AuthError('token_not_valid', 'Given token not valid for any token type', {
+  if (!hasCode(err, 'token_not_valid')) return err;
+  return new AuthError('token_not_valid', MESSAGES.bearerInvalid, {
     cause: err,
+    reason: err.reason,
     fields: { messages: [{ token_class: 'AccessToken', token_type: 'access', message: err.message }] },
   });
 }

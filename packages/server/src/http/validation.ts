@@ -1,5 +1,7 @@
 // Turns schema validation failures into one 400 whose `detail` names the field, plus the
 // per-field lists clients of the original (DRF) service read: {"password": ["This field is required."]}.
+
+import { MESSAGES } from '@auth-service/protocol';
 import type { FastifyError } from 'fastify';
 import { AuthError } from '../errors.js';
 
@@ -14,7 +16,7 @@ export function validationError(err: FastifyError): AuthError {
   const detail = Object.entries(fields)
     .map(([field, messages]) => `${field}: ${messages.join(' ')}`)
     .join('; ');
-  return new AuthError('validation_error', detail || 'Invalid request body.', { fields });
+  return new AuthError('validation_error', detail || MESSAGES.invalidBody, { fields });
 }
 
 function describe(issue: AjvError): [string, string] {

@@ -1,12 +1,8 @@
-// Small helpers over app.inject() for readable tests.
+// Small helpers over app.inject() for readable tests (endpoint.ts is the newer interface).
 import type { FastifyInstance } from 'fastify';
+import { type Answer, answer } from './endpoint.js';
 
-export interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-  headers: Record<string, string | string[] | number | undefined>;
-  raw: string;
-}
+export type { Answer };
 
 export async function post(
   app: FastifyInstance,
@@ -20,21 +16,12 @@ export async function post(
     headers: { 'content-type': 'application/json', ...headers },
     payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
   });
-  return answer(res);
+  return answer(res.statusCode, res.body, res.headers);
 }
 
 export async function get(app: FastifyInstance, url: string, headers: Record<string, string> = {}): Promise<Answer> {
-  return answer(await app.inject({ method: 'GET', url, headers }));
-}
-
-function answer(res: { statusCode: number; body: string; headers: Answer['headers'] }): Answer {
-  let body: Record<string, unknown> = {};
-  try {
-    body = res.body ? JSON.parse(res.body) : {};
-  } catch {
-    body = { __raw: res.body };
-  }
-  return { status: res.statusCode, body, headers: res.headers, raw: res.body };
+  const res = await app.inject({ method: 'GET', url, headers });
+  return answer(res.statusCode, res.body, res.headers);
 }
 
 export async function loginPair(app: FastifyInstance, username: string, password = `${username}-password-1`) {

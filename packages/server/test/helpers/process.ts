@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type Driver } from './databases.js';
-import type { Answer } from './http.js';
+import { type Answer, answer, type Endpoint, endpoint } from './endpoint.js';
 
 export { DRIVERS, type Driver } from './databases.js';
 
-const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+export const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 const CLI = fileURLToPath(new URL('../../../bin/auth-service.js', import.meta.url));
-const PACKAGE_DIR = fileURLToPath(new URL('../../../', import.meta.url));
+export const PACKAGE_DIR = fileURLToPath(new URL('../../../', import.meta.url));
 /** Generous: the box is small and a first start initialises PGlite and generates keys. */
 const START_TIMEOUT_MS = 90_000;
 const REQUEST_TIMEOUT_MS = 20_000;
@@ -98,19 +98,18 @@ export async function createDeployment(driver: Driver, env: Env = {}): Promise<D
 export interface StartOptions {
   /** The certificate to trust; default: the one the service generates in DATA_DIR/tls. */
   ca?: Buffer;
+  /** The entry point to run (default: dist/src/main.js), and options for node before it. */
+  main?: string;
+  nodeArgs?: string[];
 }
 
-export interface Service {
+export interface Service extends Endpoint {
   port: number;
   pid: number;
   /** The certificate the client pins. */
   ca: Buffer;
   /** Everything the process wrote so far (stdout and stderr), for assertions and diagnostics. */
   output(): string;
-  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Answer>;
-  post(path: string, body: unknown, headers?: Record<string, string>): Promise<Answer>;
-  get(path: string, headers?: Record<string, string>): Promise<Answer>;
-  login(username: string, password?: string): Promise<{ refresh: string; access: string }>;
   /** Resolves once `pattern` occurs `count` times in the output. */
   waitForOutput(pattern: RegExp, count?: number): Promise<void>;
   /** Sends `signal` and resolves with the exit code (null when a signal ended the process). */
@@ -121,7 +120,7 @@ export interface Service {
 /** Starts `node dist/src/main.js` on a free port and waits until /auth/health/ready/ answers 200. */
 export async function startService(env: Env, options: StartOptions = {}): Promise<Service> {
   const port = await freePort();
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.main ?? MAIN], {
     cwd: PACKAGE_DIR,
     env: { ...baseEnv(), HOST: '127.0.0.1', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -162,18 +161,11 @@ export async function startService(env: Env, options: StartOptions = {}): Promis
   const request = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
     httpsRequest(agent, port, method, path, body, headers);
   return {
+    ...endpoint(request),
     port,
     pid: child.pid as number,
     ca,
     output: () => output,
-    request,
-    post: (path, body, headers) => request('POST', path, body, headers),
-    get: (path, headers) => request('GET', path, undefined, headers),
-    async login(username, password = `${username}-password-1`) {
-      const res = await request('POST', '/auth/login/', { username, password });
-      if (res.status !== 200) throw new Error(`login of ${username} failed: ${res.status} ${res.raw}`);
-      return res.body as { refresh: string; access: string };
-    },
     async waitForOutput(pattern, count = 1) {
       const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
       const deadline = Date.now() + START_TIMEOUT_MS;
@@ -241,15 +233,7 @@ export function httpsRequest(
           raw += chunk;
         });
         res.on('error', reject);
-        res.on('end', () => {
-          let parsed: Record<string, unknown> = {};
-          try {
-            parsed = raw ? JSON.parse(raw) : {};
-          } catch {
-            parsed = { __raw: raw };
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed, headers: res.headers, raw });
-        });
+        res.on('end', () => resolve(answer(res.statusCode ?? 0, raw, res.headers)));
       },
     );
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer to ${method} ${path} within ${timeoutMs} ms`)));

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { adminSocketPath } from '../../src/cli/admin-socket.js';
+import { adminSocketPath } from '../../src/admin/socket-client.js';
 import { createDeployment, type Deployment, type Service } from '../helpers/process.js';
 
 describe('shutdown with an idle admin-socket client (pglite, real process)', () => {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { serveAdmin } from '../../src/cli/admin-socket.js';
+import { serveAdmin } from '../../src/admin/socket-server.js';
 import { lockPath } from '../../src/db/embedded-lock.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { runCli, sleep } from '../helpers/process.js';
@@ -15,7 +15,7 @@ import { runCli, sleep } from '../helpers/process.js';
 describe('CLI while the embedded service starts (real CLI process)', () => {
   let t: TestApp;
   let dataDir: string;
-  let stopAdmin: (() => Promise<void>) | undefined;
+  let admin: { close(): Promise<void> } | undefined;
   before(async () => {
     t = await createTestApp('pglite');
     await t.user('starter');
@@ -23,7 +23,7 @@ describe('CLI while the embedded service starts (real CLI process)', () => {
     writeFileSync(lockPath(dataDir), String(process.pid)); // a live owner: this process
   });
   after(async () => {
-    await stopAdmin?.();
+    await admin?.close();
     await t.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -31,7 +31,7 @@ describe('CLI while the embedded service starts (real CLI process)', () => {
   test('a command sent before the admin socket listens is answered once it does', async () => {
     const cli = runCli(['user', 'list', '--json'], { env: { DATA_DIR: dataDir } });
     await sleep(1000);
-    stopAdmin = await serveAdmin(t.deps, dataDir, { info() {}, warn() {}, error() {} });
+    admin = await serveAdmin(t.deps, dataDir, { info() {}, warn() {}, error() {} });
     const result = await cli;
     assert.equal(result.code, 0, result.stderr);
     const users = JSON.parse(result.stdout) as Array<{ username: string }>;

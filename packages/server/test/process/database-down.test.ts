@@ -67,6 +67,7 @@ class TcpProxy {
 function assertUnavailable(res: Answer, what: string): void {
   assert.equal(res.status, 503, `${what}: ${res.raw}`);
   assert.equal(res.body.code, 'service_unavailable', what);
+  assert.equal(res.body.dependency, 'database', `${what}: names what failed`);
   assert.match(String(res.headers['retry-after']), /^\d+$/, `${what}: Retry-After`);
 }
 
@@ -141,7 +142,9 @@ describe('database down (postgres, real process)', { skip: !DRIVERS.includes('po
       service.post('/auth/logout/', { refresh_token: fresh.refresh }),
       service.get('/auth/health/ready/'),
     ]);
-    answers.forEach((res, i) => assertUnavailable(res, ['login', 'refresh', 'logout', 'ready'][i] as string));
+    answers.forEach((res, i) => {
+      assertUnavailable(res, ['login', 'refresh', 'logout', 'ready'][i] as string);
+    });
     assert.equal((await service.get('/auth/health/live/')).status, 200);
     proxy.resume();
     await waitUntilReady(service);

@@ -1,23 +1,20 @@
 // The embedded default: PGlite (PostgreSQL compiled to WebAssembly) in a directory on disk,
 // or in memory for tests. It is single-connection: PGlite queues queries, and a transaction
 // holds the connection until it ends, so transactions are serialised.
-import { PGlite } from '@electric-sql/pglite';
-import type { Database, Queryable } from '../port.js';
+import { PGlite, type Transaction as PgliteTransaction } from '@electric-sql/pglite';
+import { asTransaction, type Database, type Queryable } from '../port.js';
+
+const over = (target: PGlite | PgliteTransaction): Queryable => ({
+  query: async <T>(sql: string, params?: readonly unknown[]) => (await target.query<T>(sql, params as unknown[])).rows,
+  exec: async (sql: string) => void (await target.exec(sql)),
+});
 
 export async function openPglite(dataDir: string | 'memory'): Promise<Database> {
   const db = await PGlite.create(dataDir === 'memory' ? 'memory://' : dataDir);
-  const run = async <T>(target: Queryable | PGlite, sql: string, params?: readonly unknown[]) => {
-    const result = await (target as PGlite).query<T>(sql, params as unknown[]);
-    return result.rows;
-  };
   return {
     kind: 'pglite',
-    query: (sql, params) => run(db, sql, params),
-    exec: async (sql) => void (await db.exec(sql)),
-    transaction: (fn) =>
-      db.transaction(async (tx) =>
-        fn({ query: (sql, params) => run(tx as never, sql, params), exec: async (sql) => void (await tx.exec(sql)) }),
-      ),
+    ...over(db),
+    transaction: (fn) => db.transaction((tx) => fn(asTransaction(over(tx)))),
     async ping() {
       await db.query('SELECT 1');
     },

@@ -2,8 +2,8 @@
 // requests fail fast (503) instead of hanging, and the pool heals by itself when it returns.
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { DatabaseUnavailableError } from '../../errors.js';
-import type { Database, Queryable } from '../port.js';
+import { hasCode, unavailable } from '../../errors.js';
+import { asTransaction, type Database } from '../port.js';
 
 export interface PostgresOptions {
   url: string;
@@ -12,6 +12,8 @@ export interface PostgresOptions {
   statementTimeoutMs: number;
   onError?: (err: Error) => void;
 }
+
+type Client = pg.Pool | pg.PoolClient;
 
 export function openPostgres(options: PostgresOptions): Database {
   const pool = new pg.Pool({
@@ -28,32 +30,20 @@ export function openPostgres(options: PostgresOptions): Database {
   // An idle client losing its connection emits here; without a listener it would crash the process.
   pool.on('error', (err) => options.onError?.(err));
 
-  const query = async <T>(client: Queryable | pg.Pool, sql: string, params?: readonly unknown[]) => {
-    try {
-      // Parameterised statements are prepared once per connection (named by a digest of
-      // their text), so PostgreSQL parses and plans each hot query once, not per request.
-      const text = params ? { name: statementName(sql), text: sql, values: params as unknown[] } : sql;
-      const result = await (client as pg.Pool).query(text as string);
-      return result.rows as T[];
-    } catch (err) {
-      throw translate(err);
-    }
-  };
+  const over = (client: Client) => ({
+    query: <T>(sql: string, params?: readonly unknown[]) => run<T>(client, sql, params),
+    exec: async (sql: string) => void (await run(client, sql)),
+  });
 
   return {
     kind: 'postgres',
-    query: (sql, params) => query(pool, sql, params),
-    exec: async (sql) => void (await query(pool, sql)),
+    ...over(pool),
     async transaction(fn) {
       const client = await pool.connect().catch((err) => Promise.reject(translate(err)));
       let broken = false;
       try {
         await client.query('BEGIN');
-        const tx: Queryable = {
-          query: (sql, params) => query(client as never, sql, params),
-          exec: async (sql) => void (await query(client as never, sql)),
-        };
-        const result = await fn(tx);
+        const result = await fn(asTransaction(over(client)));
         await client.query('COMMIT');
         return result;
       } catch (err) {
@@ -68,10 +58,22 @@ export function openPostgres(options: PostgresOptions): Database {
       }
     },
     async ping() {
-      await query(pool, 'SELECT 1');
+      await run(pool, 'SELECT 1');
     },
     close: () => pool.end(),
   };
+}
+
+async function run<T>(client: Client, sql: string, params?: readonly unknown[]): Promise<T[]> {
+  try {
+    // Parameterised statements are prepared once per connection (named by a digest of
+    // their text), so PostgreSQL parses and plans each hot query once, not per request.
+    const query = params ? { name: statementName(sql), text: sql, values: params as unknown[] } : { text: sql };
+    const result = await client.query(query);
+    return result.rows as T[];
+  } catch (err) {
+    throw translate(err);
+  }
 }
 
 const names = new Map<string, string>();
@@ -90,7 +92,7 @@ const UNAVAILABLE_SQLSTATE = /^(08|53|57P)|^57014$/;
 const UNAVAILABLE_MESSAGE = /timeout|terminated|ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EHOSTUNREACH|Connection ended/i;
 
 function isConnectionError(err: unknown): boolean {
-  if (err instanceof DatabaseUnavailableError) return true;
+  if (hasCode(err, 'service_unavailable')) return true;
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || code.startsWith('E'))) return true;
@@ -98,6 +100,6 @@ function isConnectionError(err: unknown): boolean {
 }
 
 function translate(err: unknown): unknown {
-  if (err instanceof DatabaseUnavailableError) return err;
-  return isConnectionError(err) ? new DatabaseUnavailableError(err) : err;
+  if (hasCode(err)) return err;
+  return isConnectionError(err) ? unavailable('database', err) : err;
 }

@@ -1,6 +1,6 @@
 // audit_events table: append-only security events (a trigger refuses updates and deletes
 // outside the retention purge).
-import type { Queryable } from '../port.js';
+import type { Queryable, Transaction } from '../port.js';
 
 export interface AuditEvent {
   event: string;
@@ -54,11 +54,14 @@ export function queryAuditEvents(db: Queryable, f: AuditFilter): Promise<AuditRo
   );
 }
 
-/** Deletes up to `limit` events older than `before` (retention), through the trigger's gate. */
-// Must run inside a transaction: the gate is opened for that transaction only.
-export async function deleteOldAuditEvents(db: Queryable, before: Date, limit: number): Promise<number> {
-  await db.query("SELECT set_config('auth.audit_purge', 'on', true)");
-  const rows = await db.query(
+/**
+ * Deletes up to `limit` events older than `before` (retention), through the trigger's gate,
+ * which is opened for the transaction only (set_config's third argument): outside one it would
+ * close again before the DELETE, and the trigger would refuse it.
+ */
+export async function deleteOldAuditEvents(tx: Transaction, before: Date, limit: number): Promise<number> {
+  await tx.query("SELECT set_config('auth.audit_purge', 'on', true)");
+  const rows = await tx.query(
     'DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE at < $1 ORDER BY at LIMIT $2) RETURNING 1',
     [before, limit],
   );

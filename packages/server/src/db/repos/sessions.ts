@@ -1,6 +1,7 @@
-// sessions table: one row per login. Logout ("blacklisting") sets revoked_at. Every check
-// is keyed by session id and token id (jti), so a re-encoded token cannot dodge revocation.
-import { one, type Queryable } from '../port.js';
+// sessions table: one row per login. Logout ("blacklisting") sets revoked_at. Every check is
+// keyed by session id and token id (jti), never by token text, so a re-encoded token cannot
+// dodge revocation. Which token a session accepts is decided by auth/session-rule.ts alone.
+import { one, type Queryable, type Transaction } from '../port.js';
 
 export interface NewSession {
   id: string;
@@ -10,24 +11,30 @@ export interface NewSession {
   expiresAt: Date;
 }
 
-/** What refresh needs, read in one round trip (session joined with its user). */
-export interface RefreshState {
+/** What every token check needs: the session's user and whether it is revoked. */
+export interface SessionState {
   userId: number;
+  isActive: boolean;
+  revokedAt: Date | null;
+}
+
+/** What an access-token check answers with: the session's state and its user's name. */
+export interface AccessState extends SessionState {
+  username: string;
+}
+
+/** What a refresh-token check needs, read in one round trip (the session joined with its user). */
+export interface RefreshState extends SessionState {
   refreshJti: string;
   previousJti: string | null;
   rotatedAt: Date | null;
   successorToken: string | null;
-  revokedAt: Date | null;
-  isActive: boolean;
 }
 
-/** What an access-token check needs (me, verify): the session's state and its user. */
-export interface AccessState {
-  userId: number;
-  username: string;
-  isActive: boolean;
-  revokedAt: Date | null;
-}
+// A jti is 32 hex digits in a token and a uuid (16 bytes) in the table: PostgreSQL reads the
+// undashed spelling as a uuid, and hands back the dashed one, which these two undo.
+const jtiOf = (uuid: string) => uuid.replaceAll('-', '');
+const optionalJtiOf = (uuid: string | null) => (uuid === null ? null : jtiOf(uuid));
 
 /**
  * Inserts the session only while its user is active and still has `passwordHash`, reading the
@@ -45,22 +52,24 @@ export async function insertSessionForCredentials(db: Queryable, s: NewSession, 
   return rows.length > 0;
 }
 
-const REFRESH_SELECT = `SELECT s.user_id AS "userId", replace(s.refresh_jti::text, '-', '') AS "refreshJti",
-  replace(s.previous_jti::text, '-', '') AS "previousJti", s.rotated_at AS "rotatedAt",
-  s.successor_token AS "successorToken", s.revoked_at AS "revokedAt", u.is_active AS "isActive"
+const REFRESH_SELECT = `SELECT s.user_id AS "userId", s.refresh_jti AS "refreshJti", s.previous_jti AS "previousJti",
+  s.rotated_at AS "rotatedAt", s.successor_token AS "successorToken", s.revoked_at AS "revokedAt", u.is_active AS "isActive"
   FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1`;
 
-export function findRefreshState(db: Queryable, sessionId: string): Promise<RefreshState | null> {
-  return one<RefreshState>(db, REFRESH_SELECT, [sessionId]);
+const refreshState = (row: RefreshState | null): RefreshState | null =>
+  row && { ...row, refreshJti: jtiOf(row.refreshJti), previousJti: optionalJtiOf(row.previousJti) };
+
+export async function findRefreshState(db: Queryable, sessionId: string): Promise<RefreshState | null> {
+  return refreshState(await one<RefreshState>(db, REFRESH_SELECT, [sessionId]));
 }
 
-/** The same read, locking the session row until the transaction ends (rotation). */
-export function lockRefreshState(tx: Queryable, sessionId: string): Promise<RefreshState | null> {
-  return one<RefreshState>(tx, `${REFRESH_SELECT} FOR UPDATE OF s`, [sessionId]);
+/** The same read, locking the session row until the transaction ends (rotation, logout). */
+export async function lockRefreshState(tx: Transaction, sessionId: string): Promise<RefreshState | null> {
+  return refreshState(await one<RefreshState>(tx, `${REFRESH_SELECT} FOR UPDATE OF s`, [sessionId]));
 }
 
 export async function rotateSession(
-  tx: Queryable,
+  tx: Transaction,
   sessionId: string,
   next: { refreshJti: string; previousJti: string; rotatedAt: Date; successorToken: string; expiresAt: Date },
 ): Promise<void> {
@@ -80,35 +89,15 @@ export function findAccessState(db: Queryable, sessionId: string): Promise<Acces
   );
 }
 
-/**
- * Revokes a live session if the token presented is one it still accepts (its current
- * refresh token, or with rotation the one it replaced). Returns the user id, or null when
- * nothing was revoked (unknown, already revoked, or a stale token): one atomic statement,
- * so of two concurrent logouts exactly one succeeds.
- */
-export async function revokeSession(
-  db: Queryable,
-  sessionId: string,
-  jti: string,
-  reason: string,
-  now: Date,
-): Promise<number | null> {
+/** Revokes a session unless it is revoked already; returns its user id, or null when nothing changed. */
+export async function revokeSession(db: Queryable, sessionId: string, reason: string, now: Date): Promise<number | null> {
   const row = await one<{ userId: number }>(
     db,
-    `UPDATE sessions SET revoked_at = $4, revoked_reason = $3, successor_token = NULL
-     WHERE id = $1 AND revoked_at IS NULL AND expires_at > $4 AND (refresh_jti = $2::uuid OR previous_jti = $2::uuid)
-     RETURNING user_id AS "userId"`,
-    [sessionId, jti, reason, now],
-  );
-  return row?.userId ?? null;
-}
-
-/** Revokes a session whatever token it accepts (reuse detection). */
-export async function revokeSessionById(db: Queryable, sessionId: string, reason: string, now: Date): Promise<void> {
-  await db.query(
-    'UPDATE sessions SET revoked_at = $3, revoked_reason = $2, successor_token = NULL WHERE id = $1 AND revoked_at IS NULL',
+    `UPDATE sessions SET revoked_at = $3, revoked_reason = $2, successor_token = NULL
+     WHERE id = $1 AND revoked_at IS NULL RETURNING user_id AS "userId"`,
     [sessionId, reason, now],
   );
+  return row?.userId ?? null;
 }
 
 /** Revokes every live session of a user; returns how many. */
@@ -145,9 +134,4 @@ export async function forgetSuccessorTokens(db: Queryable, before: Date, limit: 
     [before, limit],
   );
   return rows.length;
-}
-
-export async function countSessions(db: Queryable): Promise<number> {
-  const row = await one<{ n: number }>(db, 'SELECT count(*)::int AS n FROM sessions');
-  return row?.n ?? 0;
 }

@@ -1,4 +1,4 @@
-// users table. Expected absences are null; duplicate usernames are a value (false), not a throw.
+// users table. Expected absences are null, and so is a taken username on insert: a value, not a throw.
 import { one, type Queryable } from '../port.js';
 
 export interface UserRow {

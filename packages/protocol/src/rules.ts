@@ -1,12 +1,18 @@
-// Input rules shared by the HTTP schemas and the CLI, so both refuse the same things.
-
-export const USERNAME_MAX = 150; // Django's limit, so imported usernames fit
-export const PASSWORD_MAX = 1024; // long passphrases welcome; bounded so hashing cost is bounded
-export const PASSWORD_MIN_NEW = 8; // for new passwords only (NIST SP 800-63B 5.1.1.2); login accepts any
+// Input rules shared by the HTTP schemas (as formats), the CLI and the client, so that every
+// door refuses the same things.
+import { PASSWORD_MAX, PASSWORD_MIN_NEW, USERNAME_MAX } from './limits.js';
 
 /** Text we store or compare: well-formed Unicode (no lone surrogates), no NUL or other C0 controls. */
 export function isSafeText(value: string): boolean {
-  return value.isWellFormed() && !/[\u0000-\u001f\u007f]/.test(value);
+  return value.isWellFormed() && !CONTROL.test(value);
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** A password may hold any character but NUL (C strings end there) and must be well-formed Unicode. */
+export function isSafePassword(value: string): boolean {
+  return value.isWellFormed() && !value.includes('\u0000');
 }
 
 /** Why a username is refused, or null. */
@@ -22,6 +28,9 @@ export function usernameProblem(username: string): string | null {
 export function newPasswordProblem(password: string): string | null {
   if (password.length < PASSWORD_MIN_NEW) return `Ensure this field has at least ${PASSWORD_MIN_NEW} characters.`;
   if (password.length > PASSWORD_MAX) return `Ensure this field has no more than ${PASSWORD_MAX} characters.`;
-  if (!password.isWellFormed() || password.includes('\u0000')) return 'Must not contain NUL or invalid Unicode.';
+  if (!isSafePassword(password)) return 'Must not contain NUL or invalid Unicode.';
   return null;
 }
+
+/** The string formats the request schemas name, for a JSON-schema validator to register. */
+export const FORMATS = { 'safe-text': isSafeText, 'safe-password': isSafePassword } as const;

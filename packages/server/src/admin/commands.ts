@@ -1,0 +1,144 @@
+// Every operator command, one entry each: its words, operands and flags (from which the CLI
+// derives its usage text and its parsing), what it runs (a use case: commands write no SQL of
+// their own) and how its result reads on a terminal. The same table serves a local run (the
+// CLI opened the database itself) and a run through the admin socket (the service owns the
+// embedded database).
+import { CLI_CONTEXT } from '../auth/context.js';
+import { listKeys, rotateKeys } from '../auth/keys/operations.js';
+import { flushExpired } from '../auth/maintenance.js';
+import { createUser, disableUser, enableUser, listAllUsers, setPassword } from '../auth/users.js';
+import { parseDuration } from '../config/duration.js';
+import { migrate } from '../db/migrate.js';
+import { queryAuditEvents } from '../db/repos/audit-events.js';
+import { invalidField } from '../errors.js';
+import type { Services } from '../runtime.js';
+import { iso, type Row, table } from './table-format.js';
+
+export type Args = Record<string, string | undefined>;
+
+export interface Command {
+  /** The words that name it: `user create`. */
+  words: readonly string[];
+  /** Positional arguments, in order. */
+  operands?: readonly string[];
+  /** `--name`: a boolean switch (`true`) or one that takes a value (its placeholder). */
+  flags?: Readonly<Record<string, true | string>>;
+  /** Reads a password from stdin (or a prompt on a terminal), never from the arguments. */
+  password?: true;
+  summary: string;
+  run(deps: Services, args: Args): Promise<unknown>;
+  print(result: unknown): string[];
+}
+
+const need = (args: Args, name: string): string => {
+  const value = args[name];
+  if (value === undefined) throw invalidField(name, 'This field is required.');
+  return value;
+};
+
+/** An ISO 8601 time, or a relative one ("24h": that long ago). */
+const time = (value: string | undefined): Date | undefined => {
+  if (value === undefined) return undefined;
+  const ago = /^\d+[smhd]$/.test(value) ? parseDuration(value) : null;
+  const parsed = new Date(ago === null ? value : Date.now() - ago);
+  if (Number.isNaN(parsed.getTime())) throw invalidField('time', `"${value}" is not a time (ISO 8601, or relative like 24h)`);
+  return parsed;
+};
+
+const line = (text: string) => () => [text];
+const r = (result: unknown) => result as Record<string, unknown>;
+
+export const COMMANDS = {
+  'user.create': {
+    words: ['user', 'create'],
+    operands: ['username'],
+    password: true,
+    summary: 'password from stdin, or a prompt on a terminal',
+    run: async (d, a) => ({ id: await createUser(d, need(a, 'username'), need(a, 'password'), CLI_CONTEXT) }),
+    print: (res) => [`created user id ${r(res).id}`],
+  },
+  'user.set-password': {
+    words: ['user', 'set-password'],
+    operands: ['username'],
+    password: true,
+    summary: 'revokes every session of the user',
+    run: async (d, a) => ({ sessionsRevoked: await setPassword(d, need(a, 'username'), need(a, 'password'), CLI_CONTEXT) }),
+    print: (res) => [`password changed; ${r(res).sessionsRevoked} session(s) revoked`],
+  },
+  'user.disable': {
+    words: ['user', 'disable'],
+    operands: ['username'],
+    summary: 'no more login/refresh/verify; revokes its sessions',
+    run: async (d, a) => ({ sessionsRevoked: await disableUser(d, need(a, 'username'), CLI_CONTEXT) }),
+    print: (res) => [`user disabled; ${r(res).sessionsRevoked} session(s) revoked`],
+  },
+  'user.enable': {
+    words: ['user', 'enable'],
+    operands: ['username'],
+    summary: 'allow logins again',
+    run: async (d, a) => {
+      await enableUser(d, need(a, 'username'), CLI_CONTEXT);
+      return {};
+    },
+    print: line('user enabled'),
+  },
+  'user.list': {
+    words: ['user', 'list'],
+    summary: 'every user, with id and state',
+    run: (d) => listAllUsers(d),
+    print: (res) => table(res as Row[], ['id', 'username', 'isActive', 'createdAt']),
+  },
+  migrate: {
+    words: ['migrate'],
+    summary: 'apply pending database migrations',
+    run: async (d) => ({ applied: await migrate(d.db) }),
+    print: (res) => {
+      const applied = r(res).applied as string[];
+      return [applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date'];
+    },
+  },
+  'keys.rotate': {
+    words: ['keys', 'rotate'],
+    flags: { now: true },
+    summary: 'new signing key: published now, signs after the JWKS max-age plus KEY_RELOAD_INTERVAL; --now: at once',
+    run: (d, a) => rotateKeys(d, CLI_CONTEXT, { immediate: a.now === 'true' }),
+    print: (res) => [
+      `new key ${r(res).next}, published now, signs from ${iso(r(res).signsFrom)}`,
+      ...(r(res).retiring as string[]).map((kid) => `${kid} stops signing then (still verifying until its tokens expire)`),
+    ],
+  },
+  'keys.list': {
+    words: ['keys', 'list'],
+    summary: 'signing keys and their state (next, current, retired)',
+    run: (d) => listKeys(d),
+    print: (res) => table(res as Row[], ['kid', 'alg', 'state', 'createdAt', 'activatesAt', 'retiredAt', 'encrypted']),
+  },
+  'tokens.flush-expired': {
+    words: ['tokens', 'flush-expired'],
+    summary: 'delete expired sessions, stale counters and old audit events now',
+    run: (d) => flushExpired(d, CLI_CONTEXT),
+    print: (res) => [
+      `deleted ${r(res).sessions} expired session(s), ${r(res).throttleRows} throttle counter(s), ${r(res).auditEvents} old audit event(s)`,
+    ],
+  },
+  audit: {
+    words: ['audit'],
+    flags: { user: 'NAME', since: 'T', until: 'T', event: 'E', limit: 'N' },
+    summary: 'security events, newest first; T: ISO 8601 time, or relative (30m, 24h, 7d)',
+    run: (d, a) =>
+      queryAuditEvents(d.db, {
+        username: a.user,
+        since: time(a.since),
+        until: time(a.until),
+        event: a.event,
+        limit: Math.min(Number(a.limit ?? 100) || 100, 10_000),
+      }),
+    print: (res) => table(res as Row[], ['at', 'event', 'username', 'userId', 'clientIp', 'userAgent', 'details']),
+  },
+} satisfies Record<string, Command>;
+
+export type CommandName = keyof typeof COMMANDS;
+
+export function findCommand(name: string): Command | undefined {
+  return Object.hasOwn(COMMANDS, name) ? COMMANDS[name as CommandName] : undefined;
+}

@@ -1,0 +1,97 @@
+// Where the ring's keys come from. ES256: key pairs kept in the database, shared by every
+// instance; the first start creates one (a named start-up step, not a side effect of
+// construction), reloads pick up a rotation made by another process. HS256: the shared secret.
+import type { Algorithm } from '@auth-service/protocol';
+import { generateEs256Key, parseStoredKey, type SigningKey, sharedSecretKey } from '../../crypto/signing-keys.js';
+import type { Database } from '../../db/port.js';
+import { insertSigningKey, listSigningKeys, lockSigningKeys, retireSigningKeysAt } from '../../db/repos/signing-keys.js';
+import { internalError } from '../../errors.js';
+import type { KeyRing } from './ring.js';
+
+export interface KeySettings {
+  algorithm: Algorithm;
+  /** The HS256 secret (JWT_SIGNING_KEY). */
+  signingKey?: string;
+  keyEncryptionSecret?: string;
+}
+
+/** A token naming a kid we do not know reloads the keys at most this often. */
+const UNKNOWN_KID_RELOAD_MS = 5000;
+
+export class KeyStore {
+  private lastUnknownKidReload = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly db: Database,
+    private readonly ring: KeyRing,
+    private readonly settings: KeySettings,
+    private readonly now: () => number,
+  ) {}
+
+  /** First start: creates the current ES256 key unless one exists (serialised across instances). */
+  async ensureSigningKey(): Promise<void> {
+    if (this.settings.algorithm === 'HS256') return;
+    await this.db.transaction(async (tx) => {
+      await lockSigningKeys(tx);
+      const rows = await listSigningKeys(tx);
+      if (rows.some((r) => r.retiredAt === null)) return;
+      await insertSigningKey(tx, generateEs256Key(this.settings.keyEncryptionSecret, new Date(this.now())));
+    });
+  }
+
+  /**
+   * (Re)loads the ring. At start-up (`strict`) a key that cannot be loaded (a wrong
+   * KEY_ENCRYPTION_SECRET) stops the service; later, such a row (written by a CLI with another
+   * secret, say) is left out and the keys that do load keep working.
+   */
+  async load(options: { strict?: boolean } = {}): Promise<void> {
+    if (this.settings.algorithm === 'HS256') return this.ring.replace([sharedSecretKey(this.settings.signingKey ?? '')]);
+    const keys: SigningKey[] = [];
+    for (const row of await listSigningKeys(this.db)) {
+      const known = this.ring.loaded(row.kid);
+      if (known) {
+        keys.push({ ...known, activatesAt: row.activatesAt, retiredAt: row.retiredAt });
+        continue;
+      }
+      try {
+        keys.push(parseStoredKey(row, this.settings.keyEncryptionSecret));
+      } catch (err) {
+        if (options.strict) throw err;
+      }
+    }
+    this.ring.replace(keys);
+  }
+
+  /**
+   * A token named a kid we do not know: reload, at most once per UNKNOWN_KID_RELOAD_MS, so that a
+   * flood of made-up kids is not a flood of database reads. Its own timer: the periodic reload
+   * must not postpone it (a rotation made elsewhere is seen at the first token that needs it).
+   */
+  async reloadForUnknownKid(): Promise<boolean> {
+    const now = this.now();
+    if (now - this.lastUnknownKidReload < UNKNOWN_KID_RELOAD_MS) return false;
+    this.lastUnknownKidReload = now;
+    await this.load();
+    return true;
+  }
+
+  /**
+   * Creates a new key that signs from `activatesAt` (now, or later for a staged rotation); the
+   * keys that would sign then retire at that moment. Returns the new kid and the retiring ones.
+   */
+  async rotate(activatesAt: Date): Promise<{ retiring: string[]; next: string }> {
+    if (this.settings.algorithm === 'HS256') {
+      throw internalError('HS256 uses JWT_SIGNING_KEY: rotate it in the environment');
+    }
+    const result = await this.db.transaction(async (tx) => {
+      await lockSigningKeys(tx);
+      const now = new Date(this.now());
+      const retiring = await retireSigningKeysAt(tx, now, activatesAt);
+      const row = generateEs256Key(this.settings.keyEncryptionSecret, now, activatesAt);
+      await insertSigningKey(tx, row);
+      return { retiring, next: row.kid };
+    });
+    await this.load();
+    return result;
+  }
+}

@@ -1,0 +1,61 @@
+// Signing keys as this process holds them: one shape per algorithm, parsed once into
+// node:crypto KeyObjects (never per request). ES256 pairs are generated here and stored (by
+// auth/keys) as JWK JSON, the private half encrypted when KEY_ENCRYPTION_SECRET is set; the
+// HS256 key is the shared secret of JWT_SIGNING_KEY, never published.
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
+import type { PublicJwk } from '@auth-service/protocol';
+import { decryptPrivateKey, encryptPrivateKey } from './key-encryption.js';
+
+export interface KeyTimes {
+  /** Published (JWKS) from here. */
+  createdAt: Date;
+  /** Signs from here (a staged rotation publishes a key before it signs). */
+  activatesAt: Date;
+  /** Stops signing here (may be in the future: the moment its successor activates). */
+  retiredAt: Date | null;
+}
+
+export type SigningKey =
+  | (KeyTimes & { kid: string; alg: 'ES256'; publicKey: KeyObject; privateKey: KeyObject; publicJwk: PublicJwk })
+  | (KeyTimes & { kid: string; alg: 'HS256'; secret: Buffer });
+
+/** A key as stored: the public JWK, and the private JWK as JSON or as its ciphertext. */
+export interface StoredKey extends KeyTimes {
+  kid: string;
+  alg: string;
+  publicJwk: Record<string, unknown>;
+  privateJwk: string;
+}
+
+/** A new ES256 pair, ready to store; it signs from `activatesAt`. */
+export function generateEs256Key(secret: string | undefined, now: Date, activatesAt = now): StoredKey {
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const kid = randomUUID().replaceAll('-', '').slice(0, 16);
+  const privateJwk = encryptPrivateKey(JSON.stringify(privateKey.export({ format: 'jwk' })), kid, secret);
+  const { kty, crv, x, y } = publicKey.export({ format: 'jwk' });
+  return { kid, alg: 'ES256', publicJwk: { kty, crv, x, y }, privateJwk, createdAt: now, activatesAt, retiredAt: null };
+}
+
+/** Parses a stored ES256 key; throws when its private half cannot be decrypted. */
+export function parseStoredKey(row: StoredKey, secret: string | undefined): SigningKey {
+  const privateJwk = JSON.parse(decryptPrivateKey(row.privateJwk, row.kid, secret));
+  const { kty, crv, x, y } = row.publicJwk as Record<string, string>;
+  return {
+    kid: row.kid,
+    alg: 'ES256',
+    publicKey: createPublicKey({ key: row.publicJwk as never, format: 'jwk' }),
+    privateKey: createPrivateKey({ key: privateJwk, format: 'jwk' }),
+    publicJwk: { kty: kty as string, crv, x, y, kid: row.kid, alg: 'ES256', use: 'sig' },
+    createdAt: row.createdAt,
+    activatesAt: row.activatesAt,
+    retiredAt: row.retiredAt,
+  };
+}
+
+/** The HS256 key of a shared secret; its kid names the secret without revealing it. */
+export function sharedSecretKey(secret: string): SigningKey {
+  const bytes = Buffer.from(secret, 'utf8');
+  const kid = `hs256-${createHash('sha256').update(bytes).digest('base64url').slice(0, 12)}`;
+  const since = new Date(0);
+  return { kid, alg: 'HS256', secret: bytes, createdAt: since, activatesAt: since, retiredAt: null };
+}
