@@ -95,7 +95,8 @@ async function createBenchUsers(databaseUrl, count) {
   const { CLI_CONTEXT } = await import('../../dist/src/auth/context.js');
   const { SILENT_LOGGER } = await import('../../dist/src/logger.js');
   const { createUser } = await import('../../dist/src/auth/users.js');
-  const config = parseConfig({ DATABASE_URL: databaseUrl, DATA_DIR: tmpdir(), PURGE_INTERVAL: '0' });
+  // A generous queue timeout: on a busy machine a batch of hashes may wait longer than a login would.
+  const config = parseConfig({ DATABASE_URL: databaseUrl, DATA_DIR: tmpdir(), PURGE_INTERVAL: '0', HASH_QUEUE_TIMEOUT: '120s' });
   const deps = await openRuntime(config, { log: SILENT_LOGGER, migrate: true });
   try {
     // In batches: the hashing queue is bounded (HASH_QUEUE_LIMIT), as in production.
