@@ -3,11 +3,11 @@
 // query filters by user and time. And the logs never hold a password or a token.
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import pino from 'pino';
 import { COMMANDS } from '../src/admin/commands.js';
 import type { AuditRow } from '../src/db/repos/audit-events.js';
-import { anotherInstance, createTestApp, DRIVERS, type TestApp } from './helpers/app.js';
+import { anotherInstance, DRIVERS, useTestApp } from './helpers/app.js';
 
 const CLIENT_IP = '203.0.113.7';
 const USER_AGENT = 'audit-test/1.0 (+https://example.test)';
@@ -15,11 +15,7 @@ const CLI = { clientIp: 'cli', userAgent: 'auth-service cli' };
 
 for (const driver of DRIVERS) {
   describe(`audit trail (${driver})`, () => {
-    let t: TestApp;
-    before(async () => {
-      t = await createTestApp(driver, { LOGIN_FREE_FAILURES: '2', ROTATE_REFRESH_TOKENS: 'true', ROTATION_GRACE_PERIOD: '5s' });
-    });
-    after(() => t.close());
+    const t = useTestApp(driver, { LOGIN_FREE_FAILURES: '2', ROTATE_REFRESH_TOKENS: 'true', ROTATION_GRACE_PERIOD: '5s' });
 
     /** A request from one known client, so that the rows can be checked for its address and agent. */
     async function call(url: string, payload?: unknown, authorization?: string) {
@@ -213,12 +209,10 @@ for (const driver of DRIVERS) {
 }
 
 describe('logs', () => {
-  let t: TestApp;
+  const t = useTestApp('pglite', { ACCESS_LOG: 'true', HASH_CONCURRENCY: '1', HASH_QUEUE_LIMIT: '0' });
   before(async () => {
-    t = await createTestApp('pglite', { ACCESS_LOG: 'true', HASH_CONCURRENCY: '1', HASH_QUEUE_LIMIT: '0' });
     await t.user('alice', 'correct horse battery staple');
   });
-  after(() => t.close());
 
   test('never hold a password or a token', async () => {
     // The service's app and use cases on the same database, logging everything to memory,

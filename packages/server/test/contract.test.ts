@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { disableUser } from '../src/auth/users.js';
 import { createTestApp, DRIVERS, type TestApp } from './helpers/app.js';
-import { type Answer, claimsOf, get, headerOf, loginPair, post } from './helpers/http.js';
+import { bearer } from './helpers/endpoint.js';
+import { type Answer, claimsOf, headerOf, loginPair } from './helpers/http.js';
 
 const NO_ACCOUNT = { detail: 'No active account found with the given credentials', code: 'no_active_account' };
 const INVALID = { detail: 'Token is invalid or expired', code: 'token_not_valid' };
@@ -13,8 +14,6 @@ const LOGOUT_FAILED = { error: 'Token is invalid or already blacklisted', code: 
 const NOT_AUTHENTICATED = { detail: 'Authentication credentials were not provided.', code: 'not_authenticated' };
 const BAD_HEADER = { detail: 'Authorization header must contain two space-delimited values', code: 'bad_authorization_header' };
 const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 function meRefused(message: string) {
   return {
@@ -53,7 +52,7 @@ for (const driver of DRIVERS) {
 
     describe('token claims', () => {
       test('a pair of JWTs with SimpleJWT claims plus sub, iss, aud, sid; kid in the header', async () => {
-        const pair = await loginPair(t.app, 'alice');
+        const pair = await t.api.login('alice');
         assert.match(pair.access, JWT);
         assert.match(pair.refresh, JWT);
         const [access, refresh] = [claimsOf(pair.access), claimsOf(pair.refresh)];
@@ -79,9 +78,9 @@ for (const driver of DRIVERS) {
       });
 
       test('an access token minted by refresh has a fresh iat, exp and jti', async () => {
-        const pair = await loginPair(t.app, 'alice');
+        const pair = await t.api.login('alice');
         t.clock.advance(2000);
-        const res = await post(t.app, '/auth/token/refresh/', { refresh: pair.refresh });
+        const res = await t.api.post('/auth/token/refresh/', { refresh: pair.refresh });
         const [before, minted] = [claimsOf(pair.access), claimsOf(String(res.body.access))];
         assert.equal(Number(minted.iat), Number(before.iat) + 2);
         assert.equal(Number(minted.exp), Number(before.exp) + 2);
@@ -104,7 +103,7 @@ for (const driver of DRIVERS) {
     });
 
     describe('POST /auth/login/', () => {
-      const login = (payload: unknown, headers?: Record<string, string>) => post(t.app, '/auth/login/', payload, headers);
+      const login = (payload: unknown, headers?: Record<string, string>) => t.api.post('/auth/login/', payload, headers);
 
       test('L1 right password: 200 with refresh and access, no-store', async () => {
         const res = await login({ username: 'alice', password: 'alice-password-1' });
@@ -163,7 +162,7 @@ for (const driver of DRIVERS) {
       });
 
       test('L16 GET: 405 with Allow', async () => {
-        const res = await get(t.app, '/auth/login/');
+        const res = await t.api.get('/auth/login/');
         assert.equal(res.status, 405);
         assert.equal(res.body.code, 'method_not_allowed');
         assert.match(String(res.headers.allow), /POST/);
@@ -171,7 +170,7 @@ for (const driver of DRIVERS) {
 
       test('L17 no trailing slash: served, never redirected', async () => {
         const res = await login({ username: 'alice', password: 'alice-password-1' });
-        const bare = await post(t.app, '/auth/login', { username: 'alice', password: 'alice-password-1' });
+        const bare = await t.api.post('/auth/login', { username: 'alice', password: 'alice-password-1' });
         assert.equal(res.status, 200);
         assert.equal(bare.status, 200);
         assert.equal(bare.headers.location, undefined);
@@ -187,9 +186,9 @@ for (const driver of DRIVERS) {
     describe('POST /auth/token/refresh/', () => {
       let pair: { refresh: string; access: string };
       before(async () => {
-        pair = await loginPair(t.app, 'alice');
+        pair = await t.api.login('alice');
       });
-      const refresh = (payload: unknown) => post(t.app, '/auth/token/refresh/', payload);
+      const refresh = (payload: unknown) => t.api.post('/auth/token/refresh/', payload);
 
       test('R1, R2 a refresh token can be used again and again (no rotation by default)', async () => {
         for (let i = 0; i < 3; i++) {
@@ -230,23 +229,23 @@ for (const driver of DRIVERS) {
 
     describe('POST /auth/token/verify/', () => {
       test('V1, V2 a valid access or refresh token: 200 {}', async () => {
-        const pair = await loginPair(t.app, 'alice');
-        assertAnswer(await post(t.app, '/auth/token/verify/', { token: pair.access }), 200, {});
-        assertAnswer(await post(t.app, '/auth/token/verify/', { token: pair.refresh }), 200, {});
+        const pair = await t.api.login('alice');
+        assertAnswer(await t.api.post('/auth/token/verify/', { token: pair.access }), 200, {});
+        assertAnswer(await t.api.post('/auth/token/verify/', { token: pair.refresh }), 200, {});
       });
 
       test('V3 garbage: 401; V4 missing field: 400', async () => {
-        assertAnswer(await post(t.app, '/auth/token/verify/', { token: 'garbage' }), 401, INVALID);
-        assertFields(await post(t.app, '/auth/token/verify/', {}), { token: 'This field is required.' });
+        assertAnswer(await t.api.post('/auth/token/verify/', { token: 'garbage' }), 401, INVALID);
+        assertFields(await t.api.post('/auth/token/verify/', {}), { token: 'This field is required.' });
       });
     });
 
     describe('GET /auth/me/', () => {
       let pair: { refresh: string; access: string };
       before(async () => {
-        pair = await loginPair(t.app, 'alice');
+        pair = await t.api.login('alice');
       });
-      const me = (headers: Record<string, string>) => get(t.app, '/auth/me/', headers);
+      const me = (headers: Record<string, string>) => t.api.get('/auth/me/', headers);
 
       test('M1 a valid access token: 200 {id, username}', async () => {
         assertAnswer(await me(bearer(pair.access)), 200, { id: aliceId, username: 'alice' });
@@ -277,7 +276,7 @@ for (const driver of DRIVERS) {
 
       test('M9, M10 POST: 405 (authentication is not consulted for a wrong method)', async () => {
         for (const headers of [bearer(pair.access), {} as Record<string, string>]) {
-          const res = await post(t.app, '/auth/me/', {}, headers);
+          const res = await t.api.post('/auth/me/', {}, headers);
           assert.equal(res.status, 405);
           assert.equal(res.body.code, 'method_not_allowed');
           assert.equal(res.headers.allow, 'GET, HEAD, OPTIONS');
@@ -286,24 +285,24 @@ for (const driver of DRIVERS) {
     });
 
     describe('POST /auth/logout/', () => {
-      const logout = (payload: unknown, headers?: Record<string, string>) => post(t.app, '/auth/logout/', payload, headers);
+      const logout = (payload: unknown, headers?: Record<string, string>) => t.api.post('/auth/logout/', payload, headers);
 
       test('O1-O5 logout ends the session: refresh, verify and me refuse it afterwards', async () => {
-        const pair = await loginPair(t.app, 'alice');
+        const pair = await t.api.login('alice');
         assertAnswer(await logout({ refresh_token: pair.refresh }), 200, { message: 'Logged out successfully' });
         assertAnswer(await logout({ refresh_token: pair.refresh }), 400, LOGOUT_FAILED);
-        assertAnswer(await post(t.app, '/auth/token/refresh/', { refresh: pair.refresh }), 401, {
+        assertAnswer(await t.api.post('/auth/token/refresh/', { refresh: pair.refresh }), 401, {
           detail: 'Token is blacklisted',
           code: 'token_not_valid',
         });
         // O4, O5: the original still accepted these; a logged-out session is over (docs/api.md).
-        assert.equal((await post(t.app, '/auth/token/verify/', { token: pair.refresh })).status, 401);
-        assert.equal((await post(t.app, '/auth/token/verify/', { token: pair.access })).status, 401);
-        assert.equal((await get(t.app, '/auth/me/', bearer(pair.access))).status, 401);
+        assert.equal((await t.api.post('/auth/token/verify/', { token: pair.refresh })).status, 401);
+        assert.equal((await t.api.post('/auth/token/verify/', { token: pair.access })).status, 401);
+        assert.equal((await t.api.get('/auth/me/', bearer(pair.access))).status, 401);
       });
 
       test('O6, O7, O12 an access token, garbage, an empty string: 400 logout_failed', async () => {
-        const pair = await loginPair(t.app, 'alice');
+        const pair = await t.api.login('alice');
         for (const refresh_token of [pair.access, 'garbage', '']) {
           const res = await logout({ refresh_token });
           assert.equal(res.status, 400, res.raw);
@@ -324,12 +323,12 @@ for (const driver of DRIVERS) {
       });
 
       test('O13 a garbage Bearer header does not stop a logout (it reads no header)', async () => {
-        const pair = await loginPair(t.app, 'alice');
+        const pair = await t.api.login('alice');
         assert.equal((await logout({ refresh_token: pair.refresh }, bearer('garbage'))).status, 200);
       });
 
       test('O14 GET: 405', async () => {
-        const res = await get(t.app, '/auth/logout/');
+        const res = await t.api.get('/auth/logout/');
         assert.equal(res.status, 405);
         assert.match(String(res.headers.allow), /POST/);
       });
@@ -337,14 +336,14 @@ for (const driver of DRIVERS) {
 
     describe('expiry', () => {
       test('E1-E4 expired access and refresh tokens are refused everywhere', async () => {
-        const pair = await loginPair(t.app, 'alice');
+        const pair = await t.api.login('alice');
         t.clock.advance(5 * 60_000 + 6_000); // access lifetime plus leeway
-        assertAnswer(await get(t.app, '/auth/me/', bearer(pair.access)), 401, meRefused('Token is invalid or expired'));
-        assertAnswer(await post(t.app, '/auth/token/verify/', { token: pair.access }), 401, INVALID);
-        assert.equal((await post(t.app, '/auth/token/refresh/', { refresh: pair.refresh })).status, 200);
+        assertAnswer(await t.api.get('/auth/me/', bearer(pair.access)), 401, meRefused('Token is invalid or expired'));
+        assertAnswer(await t.api.post('/auth/token/verify/', { token: pair.access }), 401, INVALID);
+        assert.equal((await t.api.post('/auth/token/refresh/', { refresh: pair.refresh })).status, 200);
         t.clock.advance(86_400_000);
-        assertAnswer(await post(t.app, '/auth/token/refresh/', { refresh: pair.refresh }), 401, INVALID);
-        assertAnswer(await post(t.app, '/auth/logout/', { refresh_token: pair.refresh }), 400, LOGOUT_FAILED);
+        assertAnswer(await t.api.post('/auth/token/refresh/', { refresh: pair.refresh }), 401, INVALID);
+        assertAnswer(await t.api.post('/auth/logout/', { refresh_token: pair.refresh }), 400, LOGOUT_FAILED);
       });
     });
 
@@ -353,23 +352,23 @@ for (const driver of DRIVERS) {
       // here revokes every session of the user, so each of these refuses (docs/api.md).
       test('I1-I4 disabling a user ends its sessions: refresh, verify, me and logout refuse them', async () => {
         await t.user('carol');
-        const pair = await loginPair(t.app, 'carol');
+        const pair = await t.api.login('carol');
         await disableUser(t.deps, 'carol', { clientIp: '127.0.0.1', userAgent: 'test' });
-        assert.equal((await post(t.app, '/auth/token/refresh/', { refresh: pair.refresh })).status, 401);
-        assert.equal((await post(t.app, '/auth/token/verify/', { token: pair.access })).status, 401);
-        assert.equal((await post(t.app, '/auth/token/verify/', { token: pair.refresh })).status, 401);
-        const me = await get(t.app, '/auth/me/', bearer(pair.access));
+        assert.equal((await t.api.post('/auth/token/refresh/', { refresh: pair.refresh })).status, 401);
+        assert.equal((await t.api.post('/auth/token/verify/', { token: pair.access })).status, 401);
+        assert.equal((await t.api.post('/auth/token/verify/', { token: pair.refresh })).status, 401);
+        const me = await t.api.get('/auth/me/', bearer(pair.access));
         assert.equal(me.status, 401);
         // As the original (I2) and docs/api.md: a disabled user is told so on /auth/me/.
         assert.equal(me.body.code, 'user_inactive');
-        assertAnswer(await post(t.app, '/auth/logout/', { refresh_token: pair.refresh }), 400, LOGOUT_FAILED);
-        assertAnswer(await post(t.app, '/auth/login/', { username: 'carol', password: 'carol-password-1' }), 401, NO_ACCOUNT);
+        assertAnswer(await t.api.post('/auth/logout/', { refresh_token: pair.refresh }), 400, LOGOUT_FAILED);
+        assertAnswer(await t.api.post('/auth/login/', { username: 'carol', password: 'carol-password-1' }), 401, NO_ACCOUNT);
       });
     });
 
     describe('misc', () => {
       test('X1 unknown path: JSON 404', async () => {
-        const res = await get(t.app, '/nope/');
+        const res = await t.api.get('/nope/');
         assertAnswer(res, 404, { detail: 'Not found.', code: 'not_found' });
         assert.match(String(res.headers['content-type']), /^application\/json/);
       });
@@ -385,18 +384,18 @@ for (const driver of DRIVERS) {
     describe('endpoints beyond the original', () => {
       test('POST /auth/logout/all/ revokes every session of the caller', async () => {
         await t.user('dave');
-        const sessions = [await loginPair(t.app, 'dave'), await loginPair(t.app, 'dave'), await loginPair(t.app, 'dave')];
-        const res = await post(t.app, '/auth/logout/all/', '', bearer(sessions[0]?.access ?? ''));
+        const sessions = [await t.api.login('dave'), await t.api.login('dave'), await t.api.login('dave')];
+        const res = await t.api.post('/auth/logout/all/', '', bearer(sessions[0]?.access ?? ''));
         assertAnswer(res, 200, { message: 'Logged out of all sessions', sessions_revoked: 3 });
         for (const pair of sessions) {
-          assert.equal((await post(t.app, '/auth/token/refresh/', { refresh: pair.refresh })).status, 401);
+          assert.equal((await t.api.post('/auth/token/refresh/', { refresh: pair.refresh })).status, 401);
         }
-        assert.equal((await post(t.app, '/auth/logout/all/', '', {})).status, 401);
+        assert.equal((await t.api.post('/auth/logout/all/', '', {})).status, 401);
       });
 
       test('GET /auth/.well-known/jwks.json publishes the signing key by kid', async () => {
-        const pair = await loginPair(t.app, 'alice');
-        const res = await get(t.app, '/auth/.well-known/jwks.json');
+        const pair = await t.api.login('alice');
+        const res = await t.api.get('/auth/.well-known/jwks.json');
         assert.equal(res.status, 200);
         assert.match(String(res.headers['cache-control']), /max-age=\d+/);
         const keys = res.body.keys as Array<Record<string, unknown>>;
@@ -410,8 +409,8 @@ for (const driver of DRIVERS) {
       });
 
       test('health: live and ready answer 200 while the database answers', async () => {
-        assertAnswer(await get(t.app, '/auth/health/live/'), 200, { status: 'ok' });
-        assertAnswer(await get(t.app, '/auth/health/ready/'), 200, { status: 'ok' });
+        assertAnswer(await t.api.get('/auth/health/live/'), 200, { status: 'ok' });
+        assertAnswer(await t.api.get('/auth/health/ready/'), 200, { status: 'ok' });
       });
     });
   });

@@ -4,11 +4,10 @@
 // The interleaving is forced by holding the hashing step at a gate (no timing involved).
 import assert from 'node:assert/strict';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { CLI_CONTEXT } from '../src/auth/context.js';
 import { disableUser, setPassword } from '../src/auth/users.js';
-import { createTestApp, DRIVERS, type TestApp } from './helpers/app.js';
-import { post } from './helpers/http.js';
+import { DRIVERS, type TestApp, useTestApp } from './helpers/app.js';
 
 /** A Django PBKDF2 hash (few iterations: the format, not the cost, is what matters here). */
 function djangoHash(password: string): string {
@@ -25,15 +24,11 @@ function gate() {
   return { open, opened };
 }
 
-const login = (t: TestApp, username: string, password: string) => post(t.app, '/auth/login/', { username, password });
+const login = (t: TestApp, username: string, password: string) => t.api.post('/auth/login/', { username, password });
 
 for (const driver of DRIVERS) {
   describe(`credential changes racing a login (${driver})`, () => {
-    let t: TestApp;
-    before(async () => {
-      t = await createTestApp(driver);
-    });
-    after(() => t.close());
+    const t = useTestApp(driver);
 
     /** Holds every login after its password check, until the returned gate opens. */
     function holdAfterVerify() {

@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createTestApp, DRIVERS, type TestApp } from './helpers/app.js';
-import { loginPair, post } from './helpers/http.js';
 
 /** Each body endpoint and its one field. */
 const FIELDS = {
@@ -22,7 +21,7 @@ for (const driver of DRIVERS) {
     before(async () => {
       t = await createTestApp(driver, { BODY_LIMIT: String(BODY_LIMIT) });
       await t.user('alice');
-      pair = await loginPair(t.app, 'alice');
+      pair = await t.api.login('alice');
     });
     after(() => t.close());
 
@@ -69,7 +68,7 @@ for (const driver of DRIVERS) {
         const { [field]: _, ...without } = validBody(url);
         const bodies = [without, ...[null, 42, ['x'], { x: 'y' }, '', true].map((bad) => ({ ...validBody(url), [field]: bad }))];
         for (const body of bodies) {
-          const res = await post(t.app, url, body);
+          const res = await t.api.post(url, body);
           assert.equal(res.status, 400, `${url} ${JSON.stringify(body)}`);
           assert.equal(res.body.code, 'validation_error');
           assert.match(String(res.body.detail), new RegExp(`^${field}: `), `${url} ${JSON.stringify(body)}`);
@@ -78,9 +77,9 @@ for (const driver of DRIVERS) {
         }
       }
       // Login names the password too, and both fields when both are wrong.
-      const res = await post(t.app, '/auth/login/', { username: 'alice' });
+      const res = await t.api.post('/auth/login/', { username: 'alice' });
       assert.deepEqual(res.body.password, ['This field is required.']);
-      const both = await post(t.app, '/auth/login/', {});
+      const both = await t.api.post('/auth/login/', {});
       assert.ok(both.body.username && both.body.password, both.raw);
     });
 
@@ -99,14 +98,14 @@ for (const driver of DRIVERS) {
         const empty = await send(url, '', 'application/json');
         assert.equal(empty.statusCode, 400, `${url} empty body`);
       }
-      const array = await post(t.app, '/auth/login/', '[]');
+      const array = await t.api.post('/auth/login/', '[]');
       assert.deepEqual(array.body.non_field_errors, ['Invalid data. Expected a JSON object.']);
-      const broken = await post(t.app, '/auth/login/', '{"username": ');
+      const broken = await t.api.post('/auth/login/', '{"username": ');
       assert.match(String(broken.body.detail), /^JSON parse error - /);
     });
 
     test('unknown fields are ignored', async () => {
-      const res = await post(t.app, '/auth/login/', { username: 'alice', password: 'alice-password-1', remember: true, x: [1] });
+      const res = await t.api.post('/auth/login/', { username: 'alice', password: 'alice-password-1', remember: true, x: [1] });
       assert.equal(res.status, 200, res.raw);
     });
 
@@ -121,14 +120,14 @@ for (const driver of DRIVERS) {
         '{"username":{"__proto__":{"polluted":"yes"}},"password":"x"}',
       ];
       for (const payload of payloads) {
-        const res = await post(t.app, '/auth/login/', payload);
+        const res = await t.api.post('/auth/login/', payload);
         assert.ok(res.status === 200 || res.status === 400, `${payload}: ${res.status} ${res.raw}`);
       }
       // The first three carry valid credentials beside the dangerous key: they log in.
-      assert.equal((await post(t.app, '/auth/login/', payloads[0])).status, 200);
-      assert.equal((await post(t.app, '/auth/login/', payloads[1])).status, 200);
+      assert.equal((await t.api.post('/auth/login/', payloads[0])).status, 200);
+      assert.equal((await t.api.post('/auth/login/', payloads[1])).status, 200);
       // Credentials hidden in a prototype are not credentials.
-      assert.equal((await post(t.app, '/auth/login/', payloads[4])).status, 400);
+      assert.equal((await t.api.post('/auth/login/', payloads[4])).status, 400);
       const probe: Record<string, unknown> = {};
       assert.equal(probe.polluted, undefined, 'Object.prototype is untouched');
       assert.equal(probe.isAdmin, undefined, 'Object.prototype is untouched');
@@ -145,25 +144,25 @@ for (const driver of DRIVERS) {
         'alice\\u007f',
       ];
       for (const username of usernames) {
-        const res = await post(t.app, '/auth/login/', `{"username":"${username}","password":"alice-password-1"}`);
+        const res = await t.api.post('/auth/login/', `{"username":"${username}","password":"alice-password-1"}`);
         assert.equal(res.status, 400, `${username}: ${res.raw}`);
         assert.equal(res.body.code, 'validation_error');
         assert.ok(res.body.username, res.raw);
       }
       for (const password of ['alice-password-1\\u0000', '\\ud800', 'x\\udc00y']) {
-        const res = await post(t.app, '/auth/login/', `{"username":"alice","password":"${password}"}`);
+        const res = await t.api.post('/auth/login/', `{"username":"alice","password":"${password}"}`);
         assert.equal(res.status, 400, `${password}: ${res.raw}`);
         assert.ok(res.body.password, res.raw);
       }
       // Over USERNAME_MAX (150) but well under BODY_LIMIT: refused by the schema, never hashed.
       for (const length of [151, 1024 * 1024]) {
-        const res = await post(t.app, '/auth/login/', { username: 'a'.repeat(length), password: 'x' });
+        const res = await t.api.post('/auth/login/', { username: 'a'.repeat(length), password: 'x' });
         assert.equal(res.status, 400, `${length}-character username`);
         assert.match(String(res.body.detail), /^username: /);
       }
       for (const url of ['/auth/token/refresh/', '/auth/token/verify/', '/auth/logout/']) {
         const field = FIELDS[url as keyof typeof FIELDS];
-        const res = await post(t.app, url, { [field]: `${'a'.repeat(1024 * 1024)}\u0000` });
+        const res = await t.api.post(url, { [field]: `${'a'.repeat(1024 * 1024)}\u0000` });
         assert.equal(res.status, 400, url);
       }
     });
@@ -174,20 +173,20 @@ for (const driver of DRIVERS) {
         const name = `long${length}`;
         const password = `${'p'.repeat(length - 4)}-Zé1`;
         await t.user(name, password);
-        assert.equal((await post(t.app, '/auth/login/', { username: name, password })).status, 200, `${length} characters`);
+        assert.equal((await t.api.post('/auth/login/', { username: name, password })).status, 200, `${length} characters`);
         const other = `${password.slice(0, -1)}2`;
-        assert.equal((await post(t.app, '/auth/login/', { username: name, password: other })).status, 401);
+        assert.equal((await t.api.post('/auth/login/', { username: name, password: other })).status, 401);
       }
-      const tooLong = await post(t.app, '/auth/login/', { username: 'alice', password: 'p'.repeat(1025) });
+      const tooLong = await t.api.post('/auth/login/', { username: 'alice', password: 'p'.repeat(1025) });
       assert.equal(tooLong.status, 400);
       assert.deepEqual(tooLong.body.password, ['Ensure this field has no more than 1024 characters.']);
-      assert.equal((await post(t.app, '/auth/login/', { username: 'alice', password: 'x' })).status, 401);
+      assert.equal((await t.api.post('/auth/login/', { username: 'alice', password: 'x' })).status, 401);
     });
 
     test('unicode usernames are matched exactly', async () => {
       const name = 'Zoë-用户-🦊';
       await t.user(name, 'zoe-password-1');
-      assert.equal((await post(t.app, '/auth/login/', { username: name, password: 'zoe-password-1' })).status, 200);
+      assert.equal((await t.api.post('/auth/login/', { username: name, password: 'zoe-password-1' })).status, 200);
       const lookalikes = [
         'zoë-用户-🦊', // case
         'ZOË-用户-🦊',
@@ -196,10 +195,10 @@ for (const driver of DRIVERS) {
         'Zoë-用户',
       ];
       for (const username of lookalikes) {
-        const res = await post(t.app, '/auth/login/', { username, password: 'zoe-password-1' });
+        const res = await t.api.post('/auth/login/', { username, password: 'zoe-password-1' });
         assert.ok(res.status === 401 || res.status === 400, `${JSON.stringify(username)}: ${res.status}`);
       }
-      assert.equal((await post(t.app, '/auth/login/', { username: 'ALICE', password: 'alice-password-1' })).status, 401);
+      assert.equal((await t.api.post('/auth/login/', { username: 'ALICE', password: 'alice-password-1' })).status, 401);
     });
   });
 }

@@ -1,21 +1,16 @@
 // Staged key rotations in sequence: a staged key replaced before it activates never signs,
 // and at every instant exactly one key signs (no gap, whatever the order of rotations).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { CLI_CONTEXT } from '../src/auth/context.js';
 import { listKeys, rotateKeys } from '../src/auth/keys/operations.js';
 import { KeyRing } from '../src/auth/keys/ring.js';
 import { KeyStore } from '../src/auth/keys/store.js';
-import { createTestApp, DRIVERS, type TestApp } from './helpers/app.js';
-import { loginPair, post } from './helpers/http.js';
+import { createTestApp, DRIVERS, useTestApp } from './helpers/app.js';
 
 for (const driver of DRIVERS) {
   describe(`staged key rotations (${driver})`, () => {
-    let t: TestApp;
-    before(async () => {
-      t = await createTestApp(driver);
-    });
-    after(() => t.close());
+    const t = useTestApp(driver);
 
     const signer = () => t.deps.ring.signer().kid;
     const states = async () => Object.fromEntries((await listKeys(t.deps)).map((k) => [k.kid, k.state]));
@@ -69,9 +64,9 @@ for (const driver of DRIVERS) {
         await other.rotate(new Date(e.clock.ms + 360_000));
         await e.deps.keyStore.load();
         assert.equal(e.deps.ring.signer().kid, signer);
-        const pair = await loginPair(e.app, 'enc');
-        assert.equal((await post(e.app, '/auth/token/verify/', { token: pair.access })).status, 200);
-        assert.equal((await post(e.app, '/auth/token/refresh/', { refresh: pair.refresh })).status, 200);
+        const pair = await e.api.login('enc');
+        assert.equal((await e.api.post('/auth/token/verify/', { token: pair.access })).status, 200);
+        assert.equal((await e.api.post('/auth/token/refresh/', { refresh: pair.refresh })).status, 200);
       } finally {
         await e.close();
       }

@@ -2,11 +2,10 @@
 // not overflow into an error), and accounts whose stored hash is unusable (they must cost what
 // any wrong password costs, or timing singles them out).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { clientBucket } from '../src/auth/throttle.js';
 import { reserveAccountAttempt } from '../src/db/repos/login-throttle.js';
-import { createTestApp, DRIVERS, type TestApp } from './helpers/app.js';
-import { post } from './helpers/http.js';
+import { createTestApp, DRIVERS, useTestApp } from './helpers/app.js';
 
 describe('per-client buckets', () => {
   test('IPv4 by address, IPv6 by /64, IPv4-mapped IPv6 as IPv4', () => {
@@ -21,11 +20,7 @@ describe('per-client buckets', () => {
 
 for (const driver of DRIVERS) {
   describe(`login edges (${driver})`, () => {
-    let t: TestApp;
-    before(async () => {
-      t = await createTestApp(driver);
-    });
-    after(() => t.close());
+    const t = useTestApp(driver);
 
     test('thousands of counted failures keep answering with the maximum delay, never an error', async () => {
       const policy = { freeFailures: 5, baseDelayMs: 1000, maxDelayMs: 1000, memoryMs: 86_400_000 };
@@ -73,11 +68,11 @@ for (const driver of DRIVERS) {
         return verify(...args);
       };
       try {
-        const res = await post(t.app, '/auth/login/', { username: 'unusable', password: 'anything-at-all' });
+        const res = await t.api.post('/auth/login/', { username: 'unusable', password: 'anything-at-all' });
         assert.equal(res.status, 401);
         assert.equal(verifications, 1);
         verifications = 0;
-        await post(t.app, '/auth/login/', { username: 'nobody-by-that-name', password: 'anything-at-all' });
+        await t.api.post('/auth/login/', { username: 'nobody-by-that-name', password: 'anything-at-all' });
         assert.equal(verifications, 1, 'an unknown user costs the same');
       } finally {
         pool.verify = verify;

@@ -2,19 +2,17 @@
 // the embedded database runs one statement at a time, so it cannot race). Each race is
 // repeated a few rounds: an interleaving that breaks the rules may not show up every time.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { createTestApp, DRIVERS, type TestApp } from './helpers/app.js';
-import { type Answer, claimsOf, get, loginPair, post } from './helpers/http.js';
+import { before, describe, test } from 'node:test';
+import { DRIVERS, type TestApp, useTestApp } from './helpers/app.js';
+import { bearer, type Endpoint } from './helpers/endpoint.js';
+import { type Answer, claimsOf } from './helpers/http.js';
 
 const ROUNDS = 5;
 const CONCURRENCY = 20;
 const skip = DRIVERS.includes('postgres') ? false : 'PostgreSQL is not reachable';
 
-type App = TestApp['app'];
-
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-const refresh = (app: App, token: string) => post(app, '/auth/token/refresh/', { refresh: token });
-const logout = (app: App, token: string) => post(app, '/auth/logout/', { refresh_token: token });
+const refresh = (api: Endpoint, token: string) => api.post('/auth/token/refresh/', { refresh: token });
+const logout = (api: Endpoint, token: string) => api.post('/auth/logout/', { refresh_token: token });
 
 function assertNo5xx(answers: Answer[]): void {
   const failed = answers.filter((a) => a.status >= 500);
@@ -31,24 +29,22 @@ function statusCounts(answers: Answer[]): Record<number, number> {
 }
 
 /** Every given token is refused now: refresh tokens at refresh, access tokens at /auth/me/. */
-async function allRefused(app: App, refreshTokens: string[], accessTokens: string[]): Promise<void> {
-  for (const token of refreshTokens) assert.equal((await refresh(app, token)).status, 401, 'refresh token still accepted');
+async function allRefused(api: Endpoint, refreshTokens: string[], accessTokens: string[]): Promise<void> {
+  for (const token of refreshTokens) assert.equal((await refresh(api, token)).status, 401, 'refresh token still accepted');
   for (const token of accessTokens)
-    assert.equal((await get(app, '/auth/me/', bearer(token))).status, 401, 'access token still accepted');
+    assert.equal((await api.get('/auth/me/', bearer(token))).status, 401, 'access token still accepted');
 }
 
 describe('races on one token (postgres)', { skip }, () => {
   describe('without rotation', () => {
-    let t: TestApp;
+    const t = useTestApp('postgres');
     before(async () => {
-      t = await createTestApp('postgres');
       await t.user('alice');
     });
-    after(() => t.close());
 
     test('concurrent refreshes and logouts: one logout wins, nothing refreshes after it', async () => {
       for (let round = 0; round < ROUNDS; round++) {
-        const pair = await loginPair(t.app, 'alice');
+        const pair = await t.api.login('alice');
         // Interleaved, refreshes first: each refresh may read the session before or after
         // the winning logout commits. Refreshes started the moment that logout has answered
         // (while the rest of the race is still in flight) must all fail.
@@ -56,10 +52,10 @@ describe('races on one token (postgres)', { skip }, () => {
         const refreshes: Promise<Answer>[] = [];
         const afterLogout: Promise<Answer>[] = [];
         for (let i = 0; i < CONCURRENCY; i++) {
-          refreshes.push(refresh(t.app, pair.refresh));
+          refreshes.push(refresh(t.api, pair.refresh));
           logouts.push(
-            logout(t.app, pair.refresh).then((a) => {
-              if (a.status === 200) for (let k = 0; k < 5; k++) afterLogout.push(refresh(t.app, pair.refresh));
+            logout(t.api, pair.refresh).then((a) => {
+              if (a.status === 200) for (let k = 0; k < 5; k++) afterLogout.push(refresh(t.api, pair.refresh));
               return a;
             }),
           );
@@ -74,15 +70,15 @@ describe('races on one token (postgres)', { skip }, () => {
         for (const a of refreshAnswers) assert.ok(a.status === 200 || a.status === 401, a.raw);
         assert.deepEqual(statusCounts(lateAnswers), { 401: 5 });
 
-        const late = await refresh(t.app, pair.refresh);
+        const late = await refresh(t.api, pair.refresh);
         assert.equal(late.status, 401);
         assert.equal(late.body.detail, 'Token is blacklisted');
-        const again = await logout(t.app, pair.refresh);
+        const again = await logout(t.api, pair.refresh);
         assert.equal(again.status, 400);
         assert.equal(again.body.code, 'logout_failed');
         // Access tokens minted during the race belong to the ended session too.
         const minted = refreshAnswers.filter((a) => a.status === 200).map((a) => a.body.access as string);
-        await allRefused(t.app, [], [pair.access, ...minted]);
+        await allRefused(t.api, [], [pair.access, ...minted]);
       }
     });
 
@@ -92,17 +88,13 @@ describe('races on one token (postgres)', { skip }, () => {
   });
 
   describe('with rotation', () => {
-    let t: TestApp;
-    before(async () => {
-      t = await createTestApp('postgres', { ROTATE_REFRESH_TOKENS: 'true', ROTATION_GRACE_PERIOD: '5s' });
-    });
-    after(() => t.close());
+    const t = useTestApp('postgres', { ROTATE_REFRESH_TOKENS: 'true', ROTATION_GRACE_PERIOD: '5s' });
 
     test('concurrent refreshes of one token all get the same successor, in one session', async () => {
       const id = await t.user('rita');
       for (let round = 0; round < ROUNDS; round++) {
-        const pair = await loginPair(t.app, 'rita');
-        const answers = await Promise.all(Array.from({ length: CONCURRENCY }, () => refresh(t.app, pair.refresh)));
+        const pair = await t.api.login('rita');
+        const answers = await Promise.all(Array.from({ length: CONCURRENCY }, () => refresh(t.api, pair.refresh)));
         assertNo5xx(answers);
         assert.deepEqual(statusCounts(answers), { 200: CONCURRENCY }, answers.find((a) => a.status !== 200)?.raw);
         const successors = new Set(answers.map((a) => a.body.refresh));
@@ -115,7 +107,7 @@ describe('races on one token (postgres)', { skip }, () => {
           [id, sid],
         );
         assert.deepEqual(rows, [{ jti: claimsOf(successor).jti }]);
-        assert.equal((await refresh(t.app, successor)).status, 200, 'the successor is live');
+        assert.equal((await refresh(t.api, successor)).status, 200, 'the successor is live');
       }
       assert.equal((await t.db.query('SELECT 1 FROM sessions WHERE user_id = $1', [id])).length, ROUNDS, 'one session per login');
     });
@@ -135,9 +127,9 @@ describe('races on one token (postgres)', { skip }, () => {
 async function logoutAllRace(t: TestApp, username: string): Promise<void> {
   await t.user(username);
   for (let round = 0; round < ROUNDS; round++) {
-    const pairs = [await loginPair(t.app, username), await loginPair(t.app, username), await loginPair(t.app, username)];
-    const clients = pairs.map((pair) => refreshUntilRefused(t.app, pair.refresh));
-    const logoutAlls = [0, 1].map((i) => post(t.app, '/auth/logout/all/', {}, bearer(pairs[i]?.access as string)));
+    const pairs = [await t.api.login(username), await t.api.login(username), await t.api.login(username)];
+    const clients = pairs.map((pair) => refreshUntilRefused(t.api, pair.refresh));
+    const logoutAlls = [0, 1].map((i) => t.api.post('/auth/logout/all/', {}, bearer(pairs[i]?.access as string)));
     const ends = await Promise.all(logoutAlls);
     const refreshed = (await Promise.all(clients)).flat();
 
@@ -148,7 +140,7 @@ async function logoutAllRace(t: TestApp, username: string): Promise<void> {
 
     const ok = refreshed.filter((a) => a.status === 200);
     await allRefused(
-      t.app,
+      t.api,
       [...pairs.map((p) => p.refresh), ...ok.flatMap((a) => (a.body.refresh ? [a.body.refresh as string] : []))],
       [...pairs.map((p) => p.access), ...ok.map((a) => a.body.access as string)],
     );
@@ -156,11 +148,11 @@ async function logoutAllRace(t: TestApp, username: string): Promise<void> {
 }
 
 /** A client refreshing one after another until refused; returns every answer (the last is the refusal). */
-async function refreshUntilRefused(app: App, token: string): Promise<Answer[]> {
+async function refreshUntilRefused(api: Endpoint, token: string): Promise<Answer[]> {
   const answers: Answer[] = [];
   let current = token;
   for (let i = 0; i < 1000; i++) {
-    const a = await refresh(app, current);
+    const a = await refresh(api, current);
     answers.push(a);
     if (a.status !== 200) {
       assert.equal(a.status, 401, a.raw);

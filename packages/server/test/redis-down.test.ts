@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { createTestApp, type TestApp } from './helpers/app.js';
-import { get, loginPair, post } from './helpers/http.js';
 
 /** A TCP proxy to Redis that the test can stop and start again on the same port. */
 function redisProxy() {
@@ -48,33 +47,33 @@ describe('Redis down (throttle counters in Redis)', () => {
   });
 
   test('not ready and no login while Redis is gone; refresh, verify and liveness go on; recovers by itself', async () => {
-    assert.equal((await get(t.app, '/auth/health/ready/')).status, 200);
-    const pair = await loginPair(t.app, 'alice');
+    assert.equal((await t.api.get('/auth/health/ready/')).status, 200);
+    const pair = await t.api.login('alice');
 
     await proxy.stop();
     // Both answers name Redis, not the database, which is fine: the operator looks at the right thing.
-    const ready = await get(t.app, '/auth/health/ready/');
+    const ready = await t.api.get('/auth/health/ready/');
     assert.equal(ready.status, 503);
     assert.equal(ready.body.code, 'service_unavailable');
     assert.equal(ready.body.dependency, 'redis');
     assert.match(String(ready.body.detail), /^Redis/);
     assert.ok(ready.headers['retry-after']);
-    const login = await post(t.app, '/auth/login/', { username: 'alice', password: 'alice-password-1' });
+    const login = await t.api.post('/auth/login/', { username: 'alice', password: 'alice-password-1' });
     assert.equal(login.status, 503);
     assert.equal(login.body.code, 'service_unavailable');
     assert.equal(login.body.dependency, 'redis');
     assert.match(String(login.body.detail), /^Redis/);
-    assert.equal((await get(t.app, '/auth/health/live/')).status, 200);
-    assert.equal((await post(t.app, '/auth/token/refresh/', { refresh: pair.refresh })).status, 200);
-    assert.equal((await post(t.app, '/auth/token/verify/', { token: pair.access })).status, 200);
+    assert.equal((await t.api.get('/auth/health/live/')).status, 200);
+    assert.equal((await t.api.post('/auth/token/refresh/', { refresh: pair.refresh })).status, 200);
+    assert.equal((await t.api.post('/auth/token/verify/', { token: pair.access })).status, 200);
 
     await proxy.start();
     let status = 0;
     for (let attempt = 0; attempt < 100 && status !== 200; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 200)); // the client reconnects by itself
-      status = (await get(t.app, '/auth/health/ready/')).status;
+      status = (await t.api.get('/auth/health/ready/')).status;
     }
     assert.equal(status, 200);
-    assert.equal((await post(t.app, '/auth/login/', { username: 'alice', password: 'alice-password-1' })).status, 200);
+    assert.equal((await t.api.post('/auth/login/', { username: 'alice', password: 'alice-password-1' })).status, 200);
   });
 });

@@ -4,8 +4,8 @@
 // Connection: close, the usual headers). The process-level drain is in process/signals.test.ts.
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { after, before, describe, test } from 'node:test';
-import { createTestApp, type TestApp } from './helpers/app.js';
+import { before, describe, test } from 'node:test';
+import { useTestApp } from './helpers/app.js';
 
 /** A raw HTTP/1.1 connection: everything it received, and when it closed. */
 function rawConnection(port: number) {
@@ -24,13 +24,11 @@ const waitFor = async (check: () => boolean) => {
 };
 
 describe('shutdown (in process, plain HTTP listener)', () => {
-  let t: TestApp;
+  const t = useTestApp('pglite', { HASH_CONCURRENCY: '1' });
   before(async () => {
-    t = await createTestApp('pglite', { HASH_CONCURRENCY: '1' });
     await t.user('alice');
     await t.app.listen({ port: 0, host: '127.0.0.1' });
   });
-  after(() => t.close());
 
   test('the request in flight is answered and its connection closed; a new request on an open connection gets a 503', async () => {
     const { port } = t.app.server.address() as { port: number };

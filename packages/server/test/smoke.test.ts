@@ -1,22 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { createTestApp, DRIVERS, type TestApp } from './helpers/app.js';
-import { loginPair, post } from './helpers/http.js';
+import { before, describe, test } from 'node:test';
+import { DRIVERS, useTestApp } from './helpers/app.js';
 
 for (const driver of DRIVERS) {
   describe(`smoke (${driver})`, () => {
-    let t: TestApp;
+    const t = useTestApp(driver);
     before(async () => {
-      t = await createTestApp(driver);
       await t.user('alice');
     });
-    after(() => t.close());
 
     test('login, refresh, logout', async () => {
-      const pair = await loginPair(t.app, 'alice');
-      assert.equal((await post(t.app, '/auth/token/refresh/', { refresh: pair.refresh })).status, 200);
-      assert.equal((await post(t.app, '/auth/logout/', { refresh_token: pair.refresh })).status, 200);
-      assert.equal((await post(t.app, '/auth/token/refresh/', { refresh: pair.refresh })).status, 401);
+      const pair = await t.api.login('alice');
+      assert.equal((await t.api.post('/auth/token/refresh/', { refresh: pair.refresh })).status, 200);
+      assert.equal((await t.api.post('/auth/logout/', { refresh_token: pair.refresh })).status, 200);
+      assert.equal((await t.api.post('/auth/token/refresh/', { refresh: pair.refresh })).status, 401);
     });
   });
 }

@@ -22,35 +22,19 @@ import {
 } from '@auth-service/verifier/testing';
 import { generate } from 'selfsigned';
 import { createTestApp, DRIVERS, serviceSigningKey, type TestApp } from './helpers/app.js';
-import { type Answer, claimsOf, get, headerOf, loginPair, post } from './helpers/http.js';
-
-type App = TestApp['app'];
-
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-
-function expectCode(res: Answer, status: number, code: string, what: string): void {
-  assert.equal(res.status, status, `${what}: ${res.raw}`);
-  assert.equal(res.body.code, code, `${what}: ${res.raw}`);
-}
+import { bearer, type Endpoint, expectCode, pairAccepted } from './helpers/endpoint.js';
+import { claimsOf, headerOf } from './helpers/http.js';
 
 /** Sends `token` to every entry point; each must refuse it. */
-async function refusedEverywhere(app: App, token: string, what: string): Promise<void> {
-  expectCode(await post(app, '/auth/token/refresh/', { refresh: token }), 401, 'token_not_valid', `${what} at refresh`);
-  expectCode(await post(app, '/auth/logout/', { refresh_token: token }), 400, 'logout_failed', `${what} at logout`);
-  expectCode(await post(app, '/auth/token/verify/', { token }), 401, 'token_not_valid', `${what} at verify`);
+async function refusedEverywhere(api: Endpoint, token: string, what: string): Promise<void> {
+  expectCode(await api.post('/auth/token/refresh/', { refresh: token }), 401, 'token_not_valid', `${what} at refresh`);
+  expectCode(await api.post('/auth/logout/', { refresh_token: token }), 400, 'logout_failed', `${what} at logout`);
+  expectCode(await api.post('/auth/token/verify/', { token }), 401, 'token_not_valid', `${what} at verify`);
   // An HTTP header cannot carry a line break; a space splits the Bearer value (docs/api.md).
   if (/[\r\n]/.test(token)) return;
-  const me = await get(app, '/auth/me/', bearer(token));
+  const me = await api.get('/auth/me/', bearer(token));
   const expected = token.trim().includes(' ') || token !== token.trim() ? 'bad_authorization_header' : 'token_not_valid';
   expectCode(me, 401, expected, `${what} at /auth/me/`);
-}
-
-/** Accepted everywhere but logout (which would end the session). */
-async function acceptedEverywhere(app: App, tokens: { refresh: string; access: string }, what: string): Promise<void> {
-  assert.equal((await post(app, '/auth/token/refresh/', { refresh: tokens.refresh })).status, 200, `${what}: refresh`);
-  assert.equal((await post(app, '/auth/token/verify/', { token: tokens.refresh })).status, 200, `${what}: verify refresh`);
-  assert.equal((await post(app, '/auth/token/verify/', { token: tokens.access })).status, 200, `${what}: verify access`);
-  assert.equal((await get(app, '/auth/me/', bearer(tokens.access))).status, 200, `${what}: me`);
 }
 
 for (const driver of DRIVERS) {
@@ -73,7 +57,7 @@ for (const driver of DRIVERS) {
       let closeListener: () => Promise<void>;
 
       before(async () => {
-        live = await loginPair(t.app, 'alice');
+        live = await t.api.login('alice');
         // The attacker's key server: any fetch of a jku/x5u would land here.
         listenerHits = [];
         const pems = await generate([{ name: 'commonName', value: 'attacker.example' }], {
@@ -90,7 +74,7 @@ for (const driver of DRIVERS) {
         await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
         closeListener = () => new Promise((resolve) => server.close(() => resolve()));
         // Our public key as anyone can get it: from the JWKS.
-        const jwks = await get(t.app, '/auth/.well-known/jwks.json');
+        const jwks = await t.api.get('/auth/.well-known/jwks.json');
         const published = (jwks.body.keys as Record<string, unknown>[])[0] as Record<string, unknown>;
         kit = kitFor({
           published,
@@ -104,14 +88,14 @@ for (const driver of DRIVERS) {
       test('control: the forging code with our own key makes tokens that are accepted', async () => {
         assert.equal(headerOf(live.access).kid, kit.kid);
         const forged = { refresh: signedByUs(kit, claimsOf(live.refresh)), access: signedByUs(kit, claimsOf(live.access)) };
-        await acceptedEverywhere(t.app, forged, 'signed by our key');
+        await pairAccepted(t.api, forged, 'signed by our key');
       });
 
       for (const [name, forge] of FORGERIES) {
         test(name, async () => {
           for (const real of [live.refresh, live.access]) {
             const claims = claimsOf(real);
-            await refusedEverywhere(t.app, forge(kit, claims), `${name} (${claims.token_type} claims)`);
+            await refusedEverywhere(t.api, forge(kit, claims), `${name} (${claims.token_type} claims)`);
           }
           // Key locations named by a token (jku, x5u) are never fetched.
           assert.deepEqual(listenerHits, []);
@@ -119,13 +103,13 @@ for (const driver of DRIVERS) {
       }
 
       test('an access token is refused by refresh and logout, a refresh token by /auth/me/', async () => {
-        const wrongType = await post(t.app, '/auth/token/refresh/', { refresh: live.access });
+        const wrongType = await t.api.post('/auth/token/refresh/', { refresh: live.access });
         expectCode(wrongType, 401, 'token_not_valid', 'access at refresh');
         assert.equal(wrongType.body.detail, 'Token has wrong type');
-        expectCode(await post(t.app, '/auth/logout/', { refresh_token: live.access }), 400, 'logout_failed', 'access at logout');
-        expectCode(await get(t.app, '/auth/me/', bearer(live.refresh)), 401, 'token_not_valid', 'refresh at me');
+        expectCode(await t.api.post('/auth/logout/', { refresh_token: live.access }), 400, 'logout_failed', 'access at logout');
+        expectCode(await t.api.get('/auth/me/', bearer(live.refresh)), 401, 'token_not_valid', 'refresh at me');
         expectCode(
-          await post(t.app, '/auth/logout/all/', {}, bearer(live.refresh)),
+          await t.api.post('/auth/logout/all/', {}, bearer(live.refresh)),
           401,
           'token_not_valid',
           'refresh at logout/all',
@@ -133,11 +117,11 @@ for (const driver of DRIVERS) {
       });
 
       test('after all of the above, the real session is still live', async () => {
-        await acceptedEverywhere(t.app, live, 'the real tokens');
+        await pairAccepted(t.api, live, 'the real tokens');
       });
 
       test('a re-encoded token does not dodge revocation', async () => {
-        const pair = await loginPair(t.app, 'bob');
+        const pair = await t.api.login('bob');
         // Same claims, another text: header keys reordered, payload keys reordered, both signed
         // by our key (what a holder of a valid token could obtain by re-signing: nothing, but
         // here we prove revocation does not depend on the token's text).
@@ -148,51 +132,51 @@ for (const driver of DRIVERS) {
         };
         const twin = { refresh: respell(pair.refresh), access: respell(pair.access) };
         assert.notEqual(twin.refresh, pair.refresh);
-        await acceptedEverywhere(t.app, twin, 'the re-encoded twin before logout');
+        await pairAccepted(t.api, twin, 'the re-encoded twin before logout');
 
-        assert.equal((await post(t.app, '/auth/logout/', { refresh_token: pair.refresh })).status, 200);
-        await refusedEverywhere(t.app, twin.refresh, 'the re-encoded refresh token after logout');
-        await refusedEverywhere(t.app, twin.access, 'the re-encoded access token after logout');
-        await refusedEverywhere(t.app, pair.refresh, 'the original refresh token after logout');
+        assert.equal((await t.api.post('/auth/logout/', { refresh_token: pair.refresh })).status, 200);
+        await refusedEverywhere(t.api, twin.refresh, 'the re-encoded refresh token after logout');
+        await refusedEverywhere(t.api, twin.access, 'the re-encoded access token after logout');
+        await refusedEverywhere(t.api, pair.refresh, 'the original refresh token after logout');
       });
     });
 
     describe('token times', () => {
       test('expired tokens are refused, within the leeway they are still accepted', async () => {
-        const pair = await loginPair(t.app, 'alice');
+        const pair = await t.api.login('alice');
         t.clock.advance(60_000 + leewayMs - 1000);
-        assert.equal((await get(t.app, '/auth/me/', bearer(pair.access))).status, 200, 'access within leeway');
+        assert.equal((await t.api.get('/auth/me/', bearer(pair.access))).status, 200, 'access within leeway');
         t.clock.advance(2000);
-        await refusedEverywhere(t.app, pair.access, 'expired access token');
+        await refusedEverywhere(t.api, pair.access, 'expired access token');
 
         t.clock.advance(60_000 - 2000);
         // 120 s + 4 s after login: the refresh token has expired, but within the leeway.
-        const late = await post(t.app, '/auth/token/refresh/', { refresh: pair.refresh });
+        const late = await t.api.post('/auth/token/refresh/', { refresh: pair.refresh });
         assert.equal(late.status, 200, late.raw);
         t.clock.advance(2000);
-        await refusedEverywhere(t.app, pair.refresh, 'expired refresh token');
+        await refusedEverywhere(t.api, pair.refresh, 'expired refresh token');
       });
 
       test('tokens issued in the future beyond the leeway are refused (iat), within it accepted', async () => {
-        const pair = await loginPair(t.app, 'alice');
+        const pair = await t.api.login('alice');
         // Our clock goes back: the tokens' iat is now 6 s in the future.
         t.clock.advance(-(leewayMs + 1000));
-        await refusedEverywhere(t.app, pair.refresh, 'refresh token with iat beyond the leeway');
-        await refusedEverywhere(t.app, pair.access, 'access token with iat beyond the leeway');
+        await refusedEverywhere(t.api, pair.refresh, 'refresh token with iat beyond the leeway');
+        await refusedEverywhere(t.api, pair.access, 'access token with iat beyond the leeway');
         t.clock.advance(2000);
-        await acceptedEverywhere(t.app, pair, 'iat 4 s ahead');
+        await pairAccepted(t.api, pair, 'iat 4 s ahead');
       });
 
       test('nbf beyond the leeway is refused, within it accepted', async () => {
-        const pair = await loginPair(t.app, 'alice');
+        const pair = await t.api.login('alice');
         const key = serviceSigningKey(t);
         const signNbf = (token: string, aheadMs: number) =>
           jwt(headerOf(token), { ...claimsOf(token), nbf: Math.floor((t.clock.now() + aheadMs) / 1000) }, es256(key));
         for (const token of [pair.refresh, pair.access]) {
-          await refusedEverywhere(t.app, signNbf(token, leewayMs + 2000), 'nbf beyond the leeway');
+          await refusedEverywhere(t.api, signNbf(token, leewayMs + 2000), 'nbf beyond the leeway');
         }
-        await acceptedEverywhere(
-          t.app,
+        await pairAccepted(
+          t.api,
           { refresh: signNbf(pair.refresh, leewayMs - 2000), access: signNbf(pair.access, leewayMs - 2000) },
           'nbf within the leeway',
         );
@@ -211,37 +195,37 @@ for (const driver of DRIVERS) {
     after(() => t.close());
 
     test('the JWKS is empty: the shared secret is never published', async () => {
-      const res = await get(t.app, '/auth/.well-known/jwks.json');
+      const res = await t.api.get('/auth/.well-known/jwks.json');
       assert.equal(res.status, 200);
       assert.deepEqual(res.body, { keys: [] });
     });
 
     test('control: HS256 with the shared secret is accepted', async () => {
-      const pair = await loginPair(t.app, 'alice');
+      const pair = await t.api.login('alice');
       assert.equal(headerOf(pair.access).alg, 'HS256');
       const header = headerOf(pair.access);
       const forged = {
         refresh: jwt(header, claimsOf(pair.refresh), hs256(secret)),
         access: jwt(header, claimsOf(pair.access), hs256(secret)),
       };
-      await acceptedEverywhere(t.app, forged, 'HS256 with the shared secret');
+      await pairAccepted(t.api, forged, 'HS256 with the shared secret');
     });
 
     test('ES256, alg none and another secret are refused', async () => {
-      const pair = await loginPair(t.app, 'alice');
+      const pair = await t.api.login('alice');
       const header = headerOf(pair.access);
       const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       for (const real of [pair.refresh, pair.access]) {
         const claims = claimsOf(real);
-        await refusedEverywhere(t.app, jwt({ ...header, alg: 'ES256' }, claims, es256(privateKey)), 'ES256 with our kid');
-        await refusedEverywhere(t.app, jwt({ alg: 'ES256', typ: 'JWT', kid: 'attacker' }, claims, es256(privateKey)), 'ES256');
-        await refusedEverywhere(t.app, jwt(header, claims, hs256(randomBytes(36).toString('base64'))), 'another secret');
+        await refusedEverywhere(t.api, jwt({ ...header, alg: 'ES256' }, claims, es256(privateKey)), 'ES256 with our kid');
+        await refusedEverywhere(t.api, jwt({ alg: 'ES256', typ: 'JWT', kid: 'attacker' }, claims, es256(privateKey)), 'ES256');
+        await refusedEverywhere(t.api, jwt(header, claims, hs256(randomBytes(36).toString('base64'))), 'another secret');
         for (const alg of NONE_SPELLINGS) {
-          await refusedEverywhere(t.app, `${enc({ ...header, alg })}.${enc(claims)}.`, `alg ${alg}`);
-          await refusedEverywhere(t.app, jwt({ ...header, alg }, claims, hs256(secret)), `alg ${alg} with a valid HMAC`);
+          await refusedEverywhere(t.api, `${enc({ ...header, alg })}.${enc(claims)}.`, `alg ${alg}`);
+          await refusedEverywhere(t.api, jwt({ ...header, alg }, claims, hs256(secret)), `alg ${alg} with a valid HMAC`);
         }
       }
-      await acceptedEverywhere(t.app, pair, 'the real tokens');
+      await pairAccepted(t.api, pair, 'the real tokens');
     });
   });
 }
