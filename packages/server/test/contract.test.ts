@@ -63,7 +63,6 @@ for (const driver of DRIVERS) {
           assert.equal(claims.user_id, aliceId);
           assert.equal(claims.sub, String(aliceId));
           assert.equal(claims.iss, 'auth-service');
-          assert.equal(claims.aud, 'auth-service');
           assert.match(String(claims.jti), /^[0-9a-f]{32}$/);
           assert.ok(Number.isInteger(claims.iat) && Number.isInteger(claims.exp));
         }
@@ -71,11 +70,15 @@ for (const driver of DRIVERS) {
         assert.notEqual(access.jti, refresh.jti);
         assert.equal(Number(access.exp) - Number(access.iat), 300, 'ACCESS_TOKEN_LIFETIME default 5m');
         assert.equal(Number(refresh.exp) - Number(refresh.iat), 86400, 'REFRESH_TOKEN_LIFETIME default 1d');
+        // A refresh token must not pass for an access token at any verifier (RFC 8725 3.11):
+        // a typ and an audience of its own; access tokens are RFC 9068 at+jwt.
+        assert.equal(access.aud, 'auth-service');
+        assert.equal(refresh.aud, 'auth-service#refresh');
         const header = headerOf(pair.access);
         assert.equal(header.alg, 'ES256');
-        assert.equal(header.typ, 'JWT');
+        assert.equal(header.typ, 'at+jwt');
         assert.equal(typeof header.kid, 'string');
-        assert.deepEqual(headerOf(pair.refresh), header);
+        assert.deepEqual(headerOf(pair.refresh), { ...header, typ: 'refresh+jwt' });
       });
 
       test('an access token minted by refresh has a fresh iat, exp and jti', async () => {
