@@ -61,7 +61,7 @@ const DEPENDENCY_NAMES: Record<Dependency, string> = {
   database: 'The database',
   redis: 'Redis (login throttle)',
   // Named by verifiers (@auth-service/verifier) that cannot fetch the signing keys.
-  'auth-service': "The auth service's signing keys",
+  'auth-service': 'The auth service (its signing keys)',
 };
 
 /** The detail of a 503 service_unavailable that names what failed. */
