@@ -21,11 +21,17 @@ export class FetchError extends Error {
 
 export function fetchJson(url: URL, options: FetchOptions): Promise<JsonAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { agent: options.agent, headers: { accept: 'application/json' }, timeout: options.timeoutMs });
-    req.on('timeout', () => req.destroy(new FetchError(`no answer from ${url.origin} within ${options.timeoutMs} ms`)));
-    req.on('error', (err) =>
-      reject(err instanceof FetchError ? err : new FetchError(`${url.origin}: ${err.message}`, { cause: err })),
+    const req = request(url, { agent: options.agent, headers: { accept: 'application/json' } });
+    // The whole exchange, not the socket's idle time: a server dripping a byte at a time is slow too.
+    const timer = setTimeout(
+      () => req.destroy(new FetchError(`no answer from ${url.origin} within ${options.timeoutMs} ms`)),
+      options.timeoutMs,
     );
+    req.on('close', () => clearTimeout(timer));
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err instanceof FetchError ? err : new FetchError(`${url.origin}: ${err.message}`, { cause: err }));
+    });
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -36,6 +42,7 @@ export function fetchJson(url: URL, options: FetchOptions): Promise<JsonAnswer> 
       });
       res.on('error', (err) => req.destroy(err));
       res.on('end', () => {
+        clearTimeout(timer);
         const status = res.statusCode ?? 0;
         const cacheControl = res.headers['cache-control'];
         try {

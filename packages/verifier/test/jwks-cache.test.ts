@@ -202,6 +202,19 @@ describe('the key cache', () => {
     }
   });
 
+  test('a server that drips its answer a byte at a time is as slow: the timeout bounds the whole fetch', async () => {
+    reset();
+    server.dripMs = 50;
+    try {
+      const v = verifierFor(new Clock(), { jwks: { timeout: 0.3 } });
+      const err = await v.verify(tokenAt(new Clock())).catch((e) => e);
+      assert.deepEqual([err.code, err.reason], ['service_unavailable', 'keys_unavailable']);
+      assert.match(err.message, /within 300 ms/);
+    } finally {
+      server.dripMs = 0;
+    }
+  });
+
   test('a certificate that the ca does not vouch for: no keys, whatever the server says', async () => {
     reset();
     const v = createVerifier({ url: server.url, issuer: ISSUER, audience: AUDIENCE });

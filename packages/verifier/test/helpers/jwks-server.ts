@@ -54,6 +54,8 @@ export interface JwksServer {
   status: number;
   /** Milliseconds before each answer. */
   delayMs: number;
+  /** When set, the body is sent one byte every this many milliseconds (a dripping server). */
+  dripMs: number;
   /** Holds every JWKS answer until the returned function is called. */
   hold(): () => void;
   /** The discovery document's jwks_uri (served at /.well-known/openid-configuration). */
@@ -80,6 +82,7 @@ export async function startJwksServer(keys: TestKey[] = [newKey()]): Promise<Jwk
     cacheControl: 'public, max-age=300',
     status: 200,
     delayMs: 0,
+    dripMs: 0,
     hold: () => {
       let release = () => {};
       gate = new Promise((resolve) => {
@@ -110,7 +113,17 @@ export async function startJwksServer(keys: TestKey[] = [newKey()]): Promise<Jwk
       await held;
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (state.cacheControl) headers['cache-control'] = state.cacheControl;
-      res.writeHead(state.status, headers).end(JSON.stringify({ keys: state.keys.map(jwkOf) }));
+      const body = JSON.stringify({ keys: state.keys.map(jwkOf) });
+      res.writeHead(state.status, headers);
+      if (!state.dripMs) return res.end(body);
+      let sent = 0;
+      const drip = setInterval(() => {
+        if (res.destroyed || sent >= body.length) {
+          clearInterval(drip);
+          return res.end();
+        }
+        res.write(body[sent++]);
+      }, state.dripMs);
     }, state.delayMs);
   });
   server.on('connection', (socket) => {
