@@ -34,6 +34,20 @@ export const SID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 /** Key ids we issue are 16 characters; a little room for keys made elsewhere (HS256 kids). */
 export const KID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
+/**
+ * The JOSE header `typ` of each token type (RFC 8725 3.11, explicit typing): access tokens are
+ * RFC 9068 `at+jwt`; refresh tokens a type of their own, which no resource server accepts.
+ */
+export const TOKEN_TYP = { access: 'at+jwt', refresh: 'refresh+jwt' } as const;
+/** The `typ` of tokens issued before explicit typing: accepted (with their old audience) until they expire. */
+export const LEGACY_TYP = 'JWT';
+
+/**
+ * The audience of refresh tokens: only the auth service reads them, so a generic verifier
+ * configured with our issuer and JWT_AUDIENCE (jose, PyJWT, jsonwebtoken) refuses one.
+ */
+export const refreshAudience = (issuer: string) => `${issuer}#refresh`;
+
 /** What the service issues when JWT_ISSUER / JWT_AUDIENCE are not set. */
 export const DEFAULT_ISSUER = 'auth-service';
 export const DEFAULT_AUDIENCE = 'auth-service';

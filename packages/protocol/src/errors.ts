@@ -17,7 +17,7 @@ export const ERROR_STATUS = {
   throttled: 429, // too many login attempts (Retry-After says when to try again)
   internal_error: 500, // a defect of ours; the body carries only a request id
   overloaded: 503, // the password-hashing queue is full (Retry-After)
-  service_unavailable: 503, // a dependency (the database, Redis) does not answer, or shutting down
+  service_unavailable: 503, // a dependency (the database, Redis; for a verifier, the auth service's keys) does not answer, or shutting down
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -28,7 +28,7 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 }
 
 /** The dependencies a 503 service_unavailable can name. */
-export type Dependency = 'database' | 'redis';
+export type Dependency = 'database' | 'redis' | 'auth-service';
 
 /**
  * Public messages. The first group is SimpleJWT's and DRF's wording, which clients of the
@@ -57,7 +57,12 @@ export const MESSAGES = {
   internal: 'Internal server error.',
 } as const;
 
-const DEPENDENCY_NAMES: Record<Dependency, string> = { database: 'The database', redis: 'Redis (login throttle)' };
+const DEPENDENCY_NAMES: Record<Dependency, string> = {
+  database: 'The database',
+  redis: 'Redis (login throttle)',
+  // Named by verifiers (@auth-service/verifier) that cannot fetch the signing keys.
+  'auth-service': 'The auth service (its signing keys)',
+};
 
 /** The detail of a 503 service_unavailable that names what failed. */
 export function unavailableMessage(dependency: Dependency): string {

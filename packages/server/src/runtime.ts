@@ -72,7 +72,7 @@ export function createServices(db: Database, config: Config, options: { now?: Cl
     audit: new AuditLog(db, now, options.log),
     rotation: { enabled: jwt.rotateRefreshTokens, graceMs: jwt.rotationGraceMs },
     purge: { ...config.purge, leewayMs: jwt.leewayMs },
-    keyRotation: { stagedDelayMs: stagedRotationDelayMs(jwt.keyReloadMs) },
+    keyRotation: { stagedDelayMs: stagedRotationDelayMs(jwt.keyRotationDelayMs, jwt.keyReloadMs) },
   };
 }
 

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { disableUser } from '../src/auth/users.js';
 import { createTestApp, DRIVERS, type TestApp } from './helpers/app.js';
 import { bearer } from './helpers/endpoint.js';
-import { type Answer, claimsOf, headerOf, loginPair } from './helpers/http.js';
+import { type Answer, claimsOf, headerOf } from './helpers/http.js';
 
 const NO_ACCOUNT = { detail: 'No active account found with the given credentials', code: 'no_active_account' };
 const INVALID = { detail: 'Token is invalid or expired', code: 'token_not_valid' };
@@ -62,7 +62,6 @@ for (const driver of DRIVERS) {
           assert.equal(claims.user_id, aliceId);
           assert.equal(claims.sub, String(aliceId));
           assert.equal(claims.iss, 'auth-service');
-          assert.equal(claims.aud, 'auth-service');
           assert.match(String(claims.jti), /^[0-9a-f]{32}$/);
           assert.ok(Number.isInteger(claims.iat) && Number.isInteger(claims.exp));
         }
@@ -70,11 +69,15 @@ for (const driver of DRIVERS) {
         assert.notEqual(access.jti, refresh.jti);
         assert.equal(Number(access.exp) - Number(access.iat), 300, 'ACCESS_TOKEN_LIFETIME default 5m');
         assert.equal(Number(refresh.exp) - Number(refresh.iat), 86400, 'REFRESH_TOKEN_LIFETIME default 1d');
+        // A refresh token must not pass for an access token at any verifier (RFC 8725 3.11):
+        // a typ and an audience of its own; access tokens are RFC 9068 at+jwt.
+        assert.equal(access.aud, 'auth-service');
+        assert.equal(refresh.aud, 'auth-service#refresh');
         const header = headerOf(pair.access);
         assert.equal(header.alg, 'ES256');
-        assert.equal(header.typ, 'JWT');
+        assert.equal(header.typ, 'at+jwt');
         assert.equal(typeof header.kid, 'string');
-        assert.deepEqual(headerOf(pair.refresh), header);
+        assert.deepEqual(headerOf(pair.refresh), { ...header, typ: 'refresh+jwt' });
       });
 
       test('an access token minted by refresh has a fresh iat, exp and jti', async () => {
@@ -92,7 +95,7 @@ for (const driver of DRIVERS) {
         const short = await createTestApp(driver, { ACCESS_TOKEN_LIFETIME: '90s', REFRESH_TOKEN_LIFETIME: '2h' });
         try {
           await short.user('bob');
-          const pair = await loginPair(short.app, 'bob');
+          const pair = await short.api.login('bob');
           const [access, refresh] = [claimsOf(pair.access), claimsOf(pair.refresh)];
           assert.equal(Number(access.exp) - Number(access.iat), 90);
           assert.equal(Number(refresh.exp) - Number(refresh.iat), 7200);

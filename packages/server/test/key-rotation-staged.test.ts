@@ -20,12 +20,12 @@ for (const driver of DRIVERS) {
 
     test('a second staged rotation cancels the first staged key; the current key signs until the new one', async () => {
       const k1 = await signer();
-      const first = await rotateKeys(t.deps, CLI_CONTEXT); // k2, signs at +360 s
+      const first = await rotateKeys(t.deps, CLI_CONTEXT); // k2, signs at +660 s
       t.clock.advance(60_000);
-      const second = await rotateKeys(t.deps, CLI_CONTEXT); // k3, signs at +420 s
+      const second = await rotateKeys(t.deps, CLI_CONTEXT); // k3, signs at +720 s
       assert.deepEqual(second.retiring.sort(), [k1, first.next].sort());
 
-      t.clock.advance(320_000); // past k2's planned activation, before k3's
+      t.clock.advance(620_000); // past k2's planned activation, before k3's
       assert.equal(await signer(), k1, 'k1 signs on: k2 was cancelled, and there is no gap');
       assert.equal((await states())[first.next], 'retired (verifying)');
       t.clock.advance(60_000); // past k3's activation
@@ -42,7 +42,7 @@ for (const driver of DRIVERS) {
       const staged = await rotateKeys(t.deps, CLI_CONTEXT);
       const now = await rotateKeys(t.deps, CLI_CONTEXT, { immediate: true });
       assert.equal(await signer(), now.next);
-      t.clock.advance(400_000);
+      t.clock.advance(700_000);
       assert.equal(await signer(), now.next);
       const s = await states();
       assert.equal(s[staged.next], 'retired (verifying)');

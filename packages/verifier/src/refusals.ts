@@ -3,7 +3,7 @@
 
 export const REFUSALS = {
   malformed: 'not a compact JWS of canonical base64url JSON, or too long',
-  header: 'a header parameter outside alg, typ and kid, a typ other than JWT, or a bad kid',
+  header: 'a header parameter outside alg, typ and kid, a typ we do not issue (at+jwt, refresh+jwt, JWT), or a bad kid',
   algorithm: 'an algorithm not accepted here, or not the one of the key named by kid',
   unknown_key: 'kid names no key we trust',
   signature: 'the signature does not verify',
@@ -12,7 +12,7 @@ export const REFUSALS = {
   not_yet_valid: 'iat or nbf is in the future, beyond the leeway',
   issuer: 'iss is not the expected issuer',
   audience: 'aud does not name the expected audience',
-  type: 'token_type is not the one this caller accepts',
+  type: 'token_type or the header typ is not the one this caller accepts',
 } as const;
 
 export type Refusal = keyof typeof REFUSALS;

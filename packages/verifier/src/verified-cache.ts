@@ -6,6 +6,8 @@
 
 export interface Verified {
   kid: string;
+  /** The header typ (the token type is checked against it on every use). */
+  typ: string;
   payload: Record<string, unknown>;
 }
 

@@ -100,7 +100,8 @@ export const COMMANDS = {
   'keys.rotate': {
     words: ['keys', 'rotate'],
     flags: { now: true },
-    summary: 'new signing key: published now, signs after the JWKS max-age plus KEY_RELOAD_INTERVAL; --now: at once',
+    summary:
+      'new signing key: published now, signs after KEY_ROTATION_DELAY plus KEY_RELOAD_INTERVAL (11 min by default); --now: at once',
     run: (d, a) => rotateKeys(d, CLI_CONTEXT, { immediate: a.now === 'true' }),
     print: (res) => [
       `new key ${r(res).next}, published now, signs from ${iso(r(res).signsFrom)}`,

@@ -1,8 +1,11 @@
 // Minting our tokens, and checking the ones that come back with the one definition of a valid
 // token (@auth-service/verifier's validateToken, which every consumer runs too). Claims stay
 // compatible with SimpleJWT (token_type, exp, iat, jti, user_id) and add sub, iss, aud and sid.
+// A refresh token must not pass for an access token at any verifier, including those that read
+// neither typ nor token_type: it has a typ (refresh+jwt) and an audience (<issuer>#refresh) of
+// its own; access tokens are typ at+jwt (RFC 9068) for JWT_AUDIENCE.
 import { randomUUID } from 'node:crypto';
-import { MESSAGES, type TokenClaims, type TokenType } from '@auth-service/protocol';
+import { MESSAGES, refreshAudience, type TokenClaims, type TokenType } from '@auth-service/protocol';
 import { type ClaimsOf, VerifiedCache, validateToken } from '@auth-service/verifier';
 import { encodeHeader, signCompact } from '../crypto/jws.js';
 import type { SigningKey } from '../crypto/signing-keys.js';
@@ -51,10 +54,10 @@ export class Tokens {
       user_id: userId,
       sub: String(userId),
       iss: this.settings.issuer,
-      aud: this.settings.audience,
+      aud: type === 'access' ? this.settings.audience : refreshAudience(this.settings.issuer),
       sid,
     };
-    return { token: signCompact(key, this.headerOf(key), claims), claims: claims as ClaimsOf<T> };
+    return { token: signCompact(key, this.headerOf(key, type), claims), claims: claims as ClaimsOf<T> };
   }
 
   /**
@@ -77,7 +80,8 @@ export class Tokens {
       keys: this.ring,
       algorithms: [this.ring.algorithm],
       issuer,
-      audience,
+      // Refresh tokens issued before they had an audience of their own carry JWT_AUDIENCE.
+      ...(expected === 'access' ? { audience } : { audience: refreshAudience(issuer), legacyAudience: audience }),
       leewayS: leewayMs / 1000,
       now: this.now(),
       expected,
@@ -85,11 +89,12 @@ export class Tokens {
     });
   }
 
-  private headerOf(key: SigningKey): string {
-    let header = this.headers.get(key.kid);
+  private headerOf(key: SigningKey, type: TokenType): string {
+    const name = `${type}:${key.kid}`;
+    let header = this.headers.get(name);
     if (!header) {
-      header = encodeHeader(key);
-      this.headers.set(key.kid, header);
+      header = encodeHeader(key, type);
+      this.headers.set(name, header);
     }
     return header;
   }

@@ -26,6 +26,7 @@ export interface Config {
     readonly rotationGraceMs: number;
     readonly keyEncryptionSecret?: string;
     readonly keyReloadMs: number;
+    readonly keyRotationDelayMs: number;
   };
   readonly hashing: { readonly concurrency: number; readonly queueLimit: number; readonly queueTimeoutMs: number };
   readonly throttle: {
@@ -143,6 +144,9 @@ function parseJwt(env: Env): Config['jwt'] {
     rotationGraceMs: durationMs(env, 'ROTATION_GRACE_PERIOD', '5s', 0),
     keyEncryptionSecret,
     keyReloadMs: durationMs(env, 'KEY_RELOAD_INTERVAL', '60s', 1000),
+    // Envoy's jwt_authn caches a JWKS 10 minutes and never refetches on an unknown kid; never
+    // less than our own JWKS max-age (300 s).
+    keyRotationDelayMs: durationMs(env, 'KEY_ROTATION_DELAY', '10m', 300_000),
   };
 }
 

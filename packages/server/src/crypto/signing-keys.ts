@@ -2,8 +2,9 @@
 // node:crypto KeyObjects (never per request). ES256 pairs are generated here and stored (by
 // auth/keys) as JWK JSON, the private half encrypted when KEY_ENCRYPTION_SECRET is set; the
 // HS256 key is the shared secret of JWT_SIGNING_KEY, never published.
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
 import type { PublicJwk } from '@auth-service/protocol';
+import { sharedSecretKey as secretKeyOf } from '@auth-service/verifier';
 import { decryptPrivateKey, encryptPrivateKey } from './key-encryption.js';
 
 export interface KeyTimes {
@@ -54,8 +55,6 @@ export function parseStoredKey(row: StoredKey, secret: string | undefined): Sign
 
 /** The HS256 key of a shared secret; its kid names the secret without revealing it. */
 export function sharedSecretKey(secret: string): SigningKey {
-  const bytes = Buffer.from(secret, 'utf8');
-  const kid = `hs256-${createHash('sha256').update(bytes).digest('base64url').slice(0, 12)}`;
   const since = new Date(0);
-  return { kid, alg: 'HS256', secret: bytes, createdAt: since, activatesAt: since, retiredAt: null };
+  return { ...secretKeyOf(secret), createdAt: since, activatesAt: since, retiredAt: null };
 }

@@ -5,6 +5,7 @@
 // server runs it through every endpoint, and @auth-service/verifier through validateToken;
 // a consumer can run it against whatever verifies our tokens for them.
 import { createPrivateKey, createPublicKey, type KeyObject, randomBytes, X509Certificate } from 'node:crypto';
+import { LEGACY_TYP, TOKEN_TYP } from '@auth-service/protocol';
 import {
   b64u,
   type Claims,
@@ -70,10 +71,16 @@ export function attackerFrom(privateKeyPem: string, certPem: string): Attacker {
 
 export type Forgery = (k: Kit, claims: Claims) => string;
 
-export const ourHeader = (k: Kit) => ({ alg: 'ES256', typ: 'JWT', kid: k.kid });
-export const signedByUs = (k: Kit, claims: Claims) => jwt(ourHeader(k), claims, k.ours);
+/**
+ * The header we issue: typ says the token type of `claims` (at+jwt, refresh+jwt), as the
+ * service writes it; without claims, the legacy typ JWT (still accepted until such tokens expire).
+ */
+export const ourHeader = (k: Kit, claims?: Claims) => ({ alg: 'ES256', typ: typOf(claims), kid: k.kid });
+const typOf = (claims?: Claims) =>
+  claims?.token_type === 'access' || claims?.token_type === 'refresh' ? TOKEN_TYP[claims.token_type] : LEGACY_TYP;
+export const signedByUs = (k: Kit, claims: Claims) => jwt(ourHeader(k, claims), claims, k.ours);
 const attackerSigned = (header: object) => (k: Kit, claims: Claims) => jwt(header, claims, es256(k.attacker.key));
-const withSignature = (sig: Buffer) => (k: Kit, claims: Claims) => jwt(ourHeader(k), claims, sig);
+const withSignature = (sig: Buffer) => (k: Kit, claims: Claims) => jwt(ourHeader(k, claims), claims, sig);
 /** Our valid token with its signature bytes changed by `mutate`. */
 const mutatedSignature = (mutate: (sig: Buffer) => Buffer) => (k: Kit, claims: Claims) => {
   const [h, p, s] = parts(signedByUs(k, claims));
@@ -91,18 +98,18 @@ export const NONE_SPELLINGS = ['none', 'None', 'NONE', 'nOnE'];
 
 export const FORGERIES: [string, Forgery][] = [
   ...NONE_SPELLINGS.flatMap((alg): [string, Forgery][] => [
-    [`alg "${alg}", empty signature`, (k, c) => `${enc({ ...ourHeader(k), alg })}.${enc(c)}.`],
+    [`alg "${alg}", empty signature`, (k, c) => `${enc({ ...ourHeader(k, c), alg })}.${enc(c)}.`],
     [`alg "${alg}", no kid, empty signature`, (_k, c) => `${enc({ alg, typ: 'JWT' })}.${enc(c)}.`],
-    [`alg "${alg}" with a valid ES256 signature of our key`, (k, c) => jwt({ ...ourHeader(k), alg }, c, k.ours)],
+    [`alg "${alg}" with a valid ES256 signature of our key`, (k, c) => jwt({ ...ourHeader(k, c), alg }, c, k.ours)],
   ]),
   // Key confusion: HMAC keyed with our public key, in every form a confused verifier might use.
-  ['HS256 keyed with our public key as PEM', (k, c) => jwt({ ...ourHeader(k), alg: 'HS256' }, c, hs256(k.publicPem))],
+  ['HS256 keyed with our public key as PEM', (k, c) => jwt({ ...ourHeader(k, c), alg: 'HS256' }, c, hs256(k.publicPem))],
   [
     'HS256 keyed with our public key as trimmed PEM',
-    (k, c) => jwt({ ...ourHeader(k), alg: 'HS256' }, c, hs256(k.publicPem.trim())),
+    (k, c) => jwt({ ...ourHeader(k, c), alg: 'HS256' }, c, hs256(k.publicPem.trim())),
   ],
-  ['HS256 keyed with our public key as JWK JSON', (k, c) => jwt({ ...ourHeader(k), alg: 'HS256' }, c, hs256(k.publicJwkText))],
-  ['HS256 keyed with our public key as DER', (k, c) => jwt({ ...ourHeader(k), alg: 'HS256' }, c, hs256(k.publicDer))],
+  ['HS256 keyed with our public key as JWK JSON', (k, c) => jwt({ ...ourHeader(k, c), alg: 'HS256' }, c, hs256(k.publicJwkText))],
+  ['HS256 keyed with our public key as DER', (k, c) => jwt({ ...ourHeader(k, c), alg: 'HS256' }, c, hs256(k.publicDer))],
   // Key material or key locations carried by the token itself.
   [
     'embedded jwk of the attacker, attacker kid',
@@ -110,7 +117,7 @@ export const FORGERIES: [string, Forgery][] = [
   ],
   [
     'embedded jwk of the attacker, our kid',
-    (k, c) => jwt({ ...ourHeader(k), jwk: k.attacker.publicJwk }, c, es256(k.attacker.key)),
+    (k, c) => jwt({ ...ourHeader(k, c), jwk: k.attacker.publicJwk }, c, es256(k.attacker.key)),
   ],
   [
     'jku to the attacker listener',
@@ -118,7 +125,7 @@ export const FORGERIES: [string, Forgery][] = [
   ],
   [
     'jku to the attacker listener, our kid',
-    (k, c) => jwt({ ...ourHeader(k), jku: `${k.listenerUrl}/jwks.json` }, c, es256(k.attacker.key)),
+    (k, c) => jwt({ ...ourHeader(k, c), jku: `${k.listenerUrl}/jwks.json` }, c, es256(k.attacker.key)),
   ],
   [
     'x5u to the attacker listener',
@@ -135,13 +142,16 @@ export const FORGERIES: [string, Forgery][] = [
   ],
   [
     'x5c with the attacker certificate, our kid',
-    (k, c) => jwt({ ...ourHeader(k), x5c: [k.attacker.certDer.toString('base64')] }, c, es256(k.attacker.key)),
+    (k, c) => jwt({ ...ourHeader(k, c), x5c: [k.attacker.certDer.toString('base64')] }, c, es256(k.attacker.key)),
   ],
   // The same headers on a token our key signed: refused for the header alone.
-  ['jku on a token signed by our key', (k, c) => jwt({ ...ourHeader(k), jku: `${k.listenerUrl}/jwks.json` }, c, k.ours)],
-  ['x5u on a token signed by our key', (k, c) => jwt({ ...ourHeader(k), x5u: `${k.listenerUrl}/cert.pem` }, c, k.ours)],
-  ['crit on a token signed by our key', (k, c) => jwt({ ...ourHeader(k), crit: ['exp'] }, c, k.ours)],
-  ['crit naming an unknown extension', (k, c) => jwt({ ...ourHeader(k), crit: ['x-attacker'], 'x-attacker': true }, c, k.ours)],
+  ['jku on a token signed by our key', (k, c) => jwt({ ...ourHeader(k, c), jku: `${k.listenerUrl}/jwks.json` }, c, k.ours)],
+  ['x5u on a token signed by our key', (k, c) => jwt({ ...ourHeader(k, c), x5u: `${k.listenerUrl}/cert.pem` }, c, k.ours)],
+  ['crit on a token signed by our key', (k, c) => jwt({ ...ourHeader(k, c), crit: ['exp'] }, c, k.ours)],
+  [
+    'crit naming an unknown extension',
+    (k, c) => jwt({ ...ourHeader(k, c), crit: ['x-attacker'], 'x-attacker': true }, c, k.ours),
+  ],
   // kid injection, signed with the attacker's key.
   ['kid path traversal', attackerSigned({ alg: 'ES256', typ: 'JWT', kid: '../../etc/passwd' })],
   ['kid SQL injection', attackerSigned({ alg: 'ES256', typ: 'JWT', kid: "' OR 1=1 --" })],
@@ -175,6 +185,13 @@ export const FORGERIES: [string, Forgery][] = [
   ['exp extended by a year', tampered((c) => ({ ...c, exp: Number(c.exp) + 365 * 86_400 }))],
   ['token_type switched', tampered((c) => ({ ...c, token_type: c.token_type === 'access' ? 'refresh' : 'access' }))],
   ['sid of another session', tampered((c) => ({ ...c, sid: '00000000-0000-4000-8000-000000000000' }))],
+  // The header typ of the other token type, signed by our key (RFC 8725 3.11: typ and
+  // token_type must agree).
+  [
+    'typ of the other token type',
+    (k, c) => jwt({ ...ourHeader(k, c), typ: c.token_type === 'access' ? TOKEN_TYP.refresh : TOKEN_TYP.access }, c, k.ours),
+  ],
+  ['typ of no type we issue', (k, c) => jwt({ ...ourHeader(k, c), typ: 'application/jwt' }, c, k.ours)],
   // Issuer and audience of someone else, signed by our key.
   ['wrong iss', (k, c) => signedByUs(k, { ...c, iss: 'https://evil.example' })],
   ['no iss', (k, c) => signedByUs(k, { ...c, iss: undefined })],

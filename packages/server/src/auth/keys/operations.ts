@@ -21,11 +21,15 @@ export interface KeyInfo {
 export const JWKS_MAX_AGE_SECONDS = 300;
 
 /**
- * How long a staged rotation publishes the new key before it signs: a JWKS cached just before
- * the rotation (max-age) served by an instance that had not reloaded its keys yet
- * (KEY_RELOAD_INTERVAL).
+ * How long a staged rotation publishes the new key before it signs: the longest a consumer
+ * keeps a JWKS without refetching (KEY_ROTATION_DELAY, 10 min by default: Envoy's jwt_authn
+ * cache, which never refetches on an unknown kid; at least our own max-age), counted from the
+ * moment every instance publishes the key, which is up to KEY_RELOAD_INTERVAL after the
+ * rotation (an instance that has not reloaded yet serves the JWKS without it). A consumer that
+ * fetched the JWKS from such an instance just before it reloaded refetches before the key signs.
  */
-export const stagedRotationDelayMs = (keyReloadMs: number) => JWKS_MAX_AGE_SECONDS * 1000 + keyReloadMs;
+export const stagedRotationDelayMs = (keyRotationDelayMs: number, keyReloadMs: number) =>
+  Math.max(keyRotationDelayMs, JWKS_MAX_AGE_SECONDS * 1000) + keyReloadMs;
 
 export interface Rotation {
   next: string;
