@@ -43,6 +43,13 @@ export interface Config {
     readonly requestTimeoutMs: number;
     readonly shutdownTimeoutMs: number;
   };
+  readonly revocationFeed: {
+    readonly token?: string;
+    readonly pollMs: number;
+    readonly heartbeatMs: number;
+    readonly maxSubscribers: number;
+    readonly maxBacklogBytes: number;
+  };
   readonly purge: { readonly intervalMs: number; readonly batchSize: number; readonly auditRetentionMs: number };
   readonly workers: number;
   readonly logLevel: string;
@@ -88,6 +95,7 @@ export function parseConfig(env: Env = process.env): Config {
       requestTimeoutMs: durationMs(env, 'REQUEST_TIMEOUT', '10s', 100),
       shutdownTimeoutMs: durationMs(env, 'SHUTDOWN_TIMEOUT', '10s', 0),
     },
+    revocationFeed: parseRevocationFeed(env),
     purge: {
       intervalMs: durationMs(env, 'PURGE_INTERVAL', '10m', 0),
       batchSize: integer(env, 'PURGE_BATCH_SIZE', 1000, 1, 100_000),
@@ -143,6 +151,26 @@ function parseJwt(env: Env): Config['jwt'] {
     rotationGraceMs: durationMs(env, 'ROTATION_GRACE_PERIOD', '5s', 0),
     keyEncryptionSecret,
     keyReloadMs: durationMs(env, 'KEY_RELOAD_INTERVAL', '60s', 1000),
+  };
+}
+
+// A Bearer credential (RFC 6750 2.1 token68), long enough that guessing it is hopeless.
+const FEED_TOKEN = /^[A-Za-z0-9._~+/-]{32,512}=*$/;
+
+function parseRevocationFeed(env: Env): Config['revocationFeed'] {
+  const token = text(env, 'REVOCATION_FEED_TOKEN');
+  if (token !== undefined && !FEED_TOKEN.test(token)) {
+    throw new ConfigError(
+      'REVOCATION_FEED_TOKEN',
+      'must be 32 to 512 characters of A-Z a-z 0-9 . _ ~ + / - (e.g. openssl rand -hex 32)',
+    );
+  }
+  return {
+    token,
+    pollMs: durationMs(env, 'REVOCATION_FEED_POLL_INTERVAL', '1s', 50),
+    heartbeatMs: durationMs(env, 'REVOCATION_FEED_HEARTBEAT', '5s', 100),
+    maxSubscribers: integer(env, 'REVOCATION_FEED_MAX_SUBSCRIBERS', 100, 1, 100_000),
+    maxBacklogBytes: integer(env, 'REVOCATION_FEED_MAX_BACKLOG', 1_048_576, 4096, 1_073_741_824),
   };
 }
 

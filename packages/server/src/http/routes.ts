@@ -11,6 +11,7 @@ import { authenticate, verifyToken } from '../auth/verify.js';
 import type { Services } from '../runtime.js';
 import { asBearerError, bearerToken } from './bearer.js';
 import { readiness } from './readiness.js';
+import { revocationFeedRoute } from './revocations.js';
 import { route } from './route.js';
 
 const ctx = (request: FastifyRequest): RequestContext => ({ clientIp: request.ip, userAgent: request.headers['user-agent'] });
@@ -73,6 +74,7 @@ export function routeTable(deps: Services): RouteOptions[] {
         return deps.ring.jwks();
       },
     }),
+    revocationFeedRoute(deps.revocations),
     route({
       method: 'GET',
       url: '/auth/health/live/',
