@@ -142,7 +142,7 @@ function parseJwt(env: Env): Config['jwt'] {
   return {
     algorithm,
     signingKey: algorithm === 'HS256' ? signingKey : undefined,
-    issuer: text(env, 'JWT_ISSUER', DEFAULT_ISSUER) ?? DEFAULT_ISSUER,
+    issuer: parseIssuer(env),
     audience: text(env, 'JWT_AUDIENCE', DEFAULT_AUDIENCE) ?? DEFAULT_AUDIENCE,
     accessTtlMs: durationMs(env, 'ACCESS_TOKEN_LIFETIME', '5m', 1000),
     refreshTtlMs: durationMs(env, 'REFRESH_TOKEN_LIFETIME', '1d', 1000),
@@ -172,6 +172,20 @@ function parseRevocationFeed(env: Env): Config['revocationFeed'] {
     maxSubscribers: integer(env, 'REVOCATION_FEED_MAX_SUBSCRIBERS', 100, 1, 100_000),
     maxBacklogBytes: integer(env, 'REVOCATION_FEED_MAX_BACKLOG', 1_048_576, 4096, 1_073_741_824),
   };
+}
+
+/**
+ * A name ("auth-service", the default) or an https URL: discovery (RFC 8414 2, OpenID Connect
+ * Discovery 3) derives the metadata's place from a URL issuer, so a URL must be one it can use.
+ */
+function parseIssuer(env: Env): string {
+  const issuer = text(env, 'JWT_ISSUER', DEFAULT_ISSUER) ?? DEFAULT_ISSUER;
+  if (!issuer.includes('://')) return issuer;
+  const url = URL.canParse(issuer) ? new URL(issuer) : null;
+  if (!url || url.protocol !== 'https:' || url.search || url.hash || url.username || url.password) {
+    throw new ConfigError('JWT_ISSUER', 'a URL issuer must be https://host[:port][/path], without query, fragment or user info');
+  }
+  return issuer;
 }
 
 /** "auto": one serving process per core on PostgreSQL; the embedded database allows one. */

@@ -18,10 +18,13 @@ export interface ListeningApp extends TestApp {
   server: FastifyInstance;
 }
 
-export async function listenHttps(runtime: Runtime): Promise<{ server: FastifyInstance; url: string; port: number; ca: Buffer }> {
+export async function listenHttps(
+  runtime: Runtime,
+  fixedPort = 0,
+): Promise<{ server: FastifyInstance; url: string; port: number; ca: Buffer }> {
   const tls = await loadTls(runtime.config, SILENT_LOGGER);
   const server = buildApp(runtime, { server: { https: tlsServerOptions(tls), forceCloseConnections: 'idle' } });
-  await server.listen({ port: 0, host: '127.0.0.1' });
+  await server.listen({ port: fixedPort, host: '127.0.0.1' });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return { server, url: `https://127.0.0.1:${port}`, port, ca: tls.cert };
