@@ -182,7 +182,7 @@ function parseIssuer(env: Env): string {
   const issuer = text(env, 'JWT_ISSUER', DEFAULT_ISSUER) ?? DEFAULT_ISSUER;
   if (!issuer.includes('://')) return issuer;
   const url = URL.canParse(issuer) ? new URL(issuer) : null;
-  if (!url || url.protocol !== 'https:' || url.search || url.hash || url.username || url.password) {
+  if (url?.protocol !== 'https:' || url.search || url.hash || url.username || url.password) {
     throw new ConfigError('JWT_ISSUER', 'a URL issuer must be https://host[:port][/path], without query, fragment or user info');
   }
   return issuer;
