@@ -30,7 +30,8 @@ export interface RevocationFeedOptions {
   onWarning?: (message: string) => void;
 }
 
-export interface RevocationFeedStatus {
+// A type, not an interface: it must fit where a verifier reports it as a plain record.
+export type RevocationFeedStatus = {
   /** The stream is open and caught up (the server said "ready"). */
   connected: boolean;
   /** When the server was last heard (an event or a heartbeat), ms since the epoch. */
@@ -44,7 +45,7 @@ export interface RevocationFeedStatus {
   revoked: number;
   /** Why the last connection attempt or stream failed. */
   lastError?: string;
-}
+};
 
 export interface RevocationFeed {
   /** True when the session was revoked; see `onStale` for what it does when the feed is stale. */

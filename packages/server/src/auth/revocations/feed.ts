@@ -29,6 +29,8 @@ export interface FeedDeps {
 
 export class RevocationFeed {
   private readonly subscribers = new Set<Subscriber>();
+  /** Admitted, not yet streaming: counted against the limit too. */
+  private pending = 0;
   private tail = '0';
   private freshAt = 0;
   private reading: Promise<void> | null = null;
@@ -66,15 +68,20 @@ export class RevocationFeed {
    * Throws before anything is written when the feed is full or the database does not answer.
    */
   async admit(cursor: string | null): Promise<(sink: FeedSink) => Promise<void>> {
-    if (this.subscribers.size >= this.policy.maxSubscribers) {
+    if (this.subscribers.size + this.pending >= this.policy.maxSubscribers) {
       throw new AuthError('too_many_subscribers', 'Too many revocation feed subscribers on this instance. Try again later.', {
         retryAfterSeconds: 5,
       });
     }
-    const newest = await lastRevocationId(this.deps.db);
+    this.pending++;
+    const newest = await lastRevocationId(this.deps.db).catch((err) => {
+      this.pending--;
+      throw err;
+    });
     // A cursor beyond anything here is from another database (or a restored one): start over.
     const from = cursor !== null && BigInt(cursor) <= BigInt(newest) ? cursor : '0';
     return async (sink) => {
+      this.pending--;
       const subscriber = new Subscriber(sink, from, this.policy, (gone) => this.subscribers.delete(gone));
       this.subscribers.add(subscriber);
       await subscriber.catchUp(this.deps.db, this.deps.now).catch((err) => {
