@@ -54,6 +54,8 @@ for (const driver of DRIVERS) {
       await t.user('feed-reader');
       const pair = await t.api.login('feed-reader');
       expectCode(await t.api.get('/auth/revocations/', bearer(pair.access)), 401, 'feed_token_invalid', 'an access token');
+      // HEAD would be a stream without a body that never ends: there is none.
+      assert.equal((await t.api.request('HEAD', '/auth/revocations/', undefined, auth)).status, 404);
       const read = await readFeed(t.url, t.ca, auth);
       assert.equal(read.status, 200);
       assert.match(String(read.headers['content-type']), /^text\/event-stream/);

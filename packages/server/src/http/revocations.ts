@@ -14,6 +14,8 @@ export function revocationFeedRoute(feed: RevocationFeed): RouteOptions {
   return {
     method: 'GET',
     url: REVOCATION_FEED_PATH,
+    // A HEAD would open a stream with no body that never ends, holding a subscriber slot.
+    exposeHeadRoute: false,
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
       const token = feed.policy.token;
       if (!feed.enabled || token === undefined) throw new AuthError('feed_disabled', MESSAGES.feedDisabled);

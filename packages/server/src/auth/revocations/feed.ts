@@ -38,6 +38,7 @@ export class RevocationFeed {
   private timers: NodeJS.Timeout[] = [];
   private unlisten: (() => Promise<void>) | null = null;
   private started = false;
+  private failing = false;
 
   constructor(
     private readonly deps: FeedDeps,
@@ -112,7 +113,15 @@ export class RevocationFeed {
       return;
     }
     this.reading = this.readTail()
-      .catch((err) => this.deps.log.warn({ err }, 'revocation feed: reading new revocations failed'))
+      .then(() => {
+        if (this.failing) this.deps.log.info({}, 'revocation feed: reading new revocations works again');
+        this.failing = false;
+      })
+      .catch((err) => {
+        // Once per outage, not once per poll.
+        if (!this.failing) this.deps.log.warn({ err }, 'revocation feed: reading new revocations failed');
+        this.failing = true;
+      })
       .finally(() => {
         this.reading = null;
         if (this.readAgain) {

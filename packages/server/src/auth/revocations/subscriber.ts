@@ -13,7 +13,7 @@ export interface FeedSink {
   write(chunk: string): boolean;
   end(): void;
   destroy(): void;
-  on(event: 'drain' | 'close', listener: () => void): unknown;
+  on(event: 'drain' | 'close' | 'error', listener: () => void): unknown;
   off(event: 'drain' | 'close', listener: () => void): unknown;
   readonly writableLength: number;
   readonly destroyed: boolean;
@@ -37,6 +37,8 @@ export class Subscriber {
     private readonly onGone: (subscriber: Subscriber) => void,
   ) {
     sink.on('close', () => this.close());
+    // A write that fails (the client went away mid-write) must not become an unhandled 'error'.
+    sink.on('error', () => this.close());
   }
 
   /** Sends the backlog after the cursor, then the ready event; from then on it is live. */
@@ -52,6 +54,7 @@ export class Subscriber {
     }
     // Synchronously after the last read: a tail read that lands later carries only rows after
     // it or rows this read saw (filtered by the cursor), so nothing falls in between.
+    if (this.closed) return;
     this.live = true;
     this.sink.write(readyEvent(this.cursor, this.policy.heartbeatMs));
   }
@@ -83,6 +86,7 @@ export class Subscriber {
   }
 
   private send(row: RevocationRow): void {
+    if (this.closed) return; // gone while the page was being read
     this.cursor = row.id;
     this.sink.write(revokedEvent(row, this.policy.windowMs));
   }
