@@ -8,9 +8,12 @@ export const ERROR_STATUS = {
   no_active_account: 401, // bad credentials: unknown user, wrong password, disabled user (one answer)
   token_not_valid: 401, // bad signature, expired, wrong type, revoked, malformed
   not_authenticated: 401, // no Authorization header, or another scheme than Bearer
+  feed_token_invalid: 401, // the revocation feed's credential (REVOCATION_FEED_TOKEN) is wrong
   bad_authorization_header: 401, // "Bearer" with no token or with extra parts
   user_inactive: 401, // Bearer token of a disabled user (/auth/me/)
   not_found: 404,
+  feed_disabled: 404, // the revocation feed is off (REVOCATION_FEED_TOKEN is not set)
+  discovery_disabled: 404, // issuer metadata needs JWT_ISSUER to be an https URL
   method_not_allowed: 405, // a known path, another method (the answer carries Allow)
   payload_too_large: 413,
   unsupported_media_type: 415, // a body that is not application/json
@@ -18,6 +21,7 @@ export const ERROR_STATUS = {
   internal_error: 500, // a defect of ours; the body carries only a request id
   overloaded: 503, // the password-hashing queue is full (Retry-After)
   service_unavailable: 503, // a dependency (the database, Redis; for a verifier, the auth service's keys) does not answer, or shutting down
+  too_many_subscribers: 503, // the revocation feed has REVOCATION_FEED_MAX_SUBSCRIBERS streams open (Retry-After)
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -55,6 +59,10 @@ export const MESSAGES = {
   unsupportedMediaType: 'Unsupported media type; send application/json.',
   invalidBody: 'Invalid request body.',
   internal: 'Internal server error.',
+  feedDisabled: 'The revocation feed is off: the operator has not set REVOCATION_FEED_TOKEN.',
+  feedTokenInvalid: 'The revocation feed credential is missing or wrong.',
+  tooManySubscribers: 'Too many revocation feed subscribers on this instance. Try again later.',
+  discoveryDisabled: 'Issuer metadata is served only when JWT_ISSUER is an https URL.',
 } as const;
 
 const DEPENDENCY_NAMES: Record<Dependency, string> = {

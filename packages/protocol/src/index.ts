@@ -3,6 +3,7 @@ export * from './algorithms.js';
 export * from './claims.js';
 export * from './errors.js';
 export * from './limits.js';
+export * from './revocations.js';
 export * from './rules.js';
 export type { FromSchema, JsonSchema } from './schema-types.js';
 export * from './schemas.js';

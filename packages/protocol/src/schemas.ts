@@ -47,6 +47,27 @@ export const logoutAllAnswer = answer({ message: { type: 'string' }, sessions_re
 export const meAnswer = answer({ id: { type: 'integer' }, username: { type: 'string' } }, ['id', 'username']);
 export const statusAnswer = answer({ status: { type: 'string' } }, ['status']);
 
+/** GET /auth/forward-auth/: the identity also goes out as X-Auth-* response headers. */
+export const forwardAuthAnswer = answer({ user_id: { type: 'integer' }, username: { type: 'string' }, sid: { type: 'string' } }, [
+  'user_id',
+  'username',
+  'sid',
+]);
+
+const names = { type: 'array', items: { type: 'string' } } as const;
+/** Issuer metadata (RFC 8414 3.2, OpenID Connect Discovery 1.0 4.2): where the keys are. */
+export const issuerMetadataAnswer = answer(
+  {
+    issuer: { type: 'string' },
+    jwks_uri: { type: 'string' },
+    response_types_supported: names,
+    subject_types_supported: names,
+    id_token_signing_alg_values_supported: names,
+    token_endpoint_auth_methods_supported: names,
+  },
+  ['issuer', 'jwks_uri'],
+);
+
 const jwkText = { type: 'string' } as const;
 /** A public JWK: never a private parameter ("d"), whatever the key object holds. */
 export const publicJwk = answer(
@@ -81,3 +102,5 @@ export type MeAnswer = FromSchema<typeof meAnswer>;
 export type StatusAnswer = FromSchema<typeof statusAnswer>;
 export type PublicJwk = FromSchema<typeof publicJwk>;
 export type Jwks = FromSchema<typeof jwksAnswer>;
+export type ForwardAuthAnswer = FromSchema<typeof forwardAuthAnswer>;
+export type IssuerMetadata = FromSchema<typeof issuerMetadataAnswer>;

@@ -9,6 +9,7 @@ import { KeyRing } from './auth/keys/ring.js';
 import { KeyStore } from './auth/keys/store.js';
 import type { PurgePolicy } from './auth/maintenance.js';
 import type { RotationPolicy } from './auth/refresh.js';
+import { RevocationFeed } from './auth/revocations/feed.js';
 import { createThrottle, databaseThrottleStore, type Throttle } from './auth/throttle.js';
 import { redisThrottleStore } from './auth/throttle-redis.js';
 import { Tokens } from './auth/tokens.js';
@@ -34,11 +35,13 @@ export interface Services {
   rotation: RotationPolicy;
   purge: PurgePolicy;
   keyRotation: { stagedDelayMs: number };
+  /** GET /auth/revocations/: started by startServing when REVOCATION_FEED_TOKEN is set. */
+  revocations: RevocationFeed;
 }
 
 export interface Runtime extends Services {
   config: Config;
-  /** Stops what the start-up steps started, in order: throttle store, hashing threads, database. */
+  /** Stops what the start-up steps started, in order: revocation feed, throttle store, hashing threads, database. */
   close(): Promise<void>;
 }
 
@@ -50,6 +53,9 @@ export interface RuntimeOptions {
   /** Apply pending migrations first (the service on start-up, the CLI; not cluster workers). */
   migrate?: boolean;
 }
+
+/** Revocations per read, while catching up and on the tail: bounds the memory of one read. */
+const FEED_PAGE_SIZE = 500;
 
 /** Builds the services. No I/O: nothing connects, spawns or reads until a start-up step asks. */
 export function createServices(db: Database, config: Config, options: { now?: Clock; log: Logger }): Services {
@@ -71,8 +77,12 @@ export function createServices(db: Database, config: Config, options: { now?: Cl
     tokens: new Tokens(ring, keyStore, jwt, now),
     audit: new AuditLog(db, now, options.log),
     rotation: { enabled: jwt.rotateRefreshTokens, graceMs: jwt.rotationGraceMs },
-    purge: { ...config.purge, leewayMs: jwt.leewayMs },
+    purge: { ...config.purge, leewayMs: jwt.leewayMs, revocationWindowMs: jwt.accessTtlMs + jwt.leewayMs },
     keyRotation: { stagedDelayMs: stagedRotationDelayMs(jwt.keyRotationDelayMs, jwt.keyReloadMs) },
+    revocations: new RevocationFeed(
+      { db, now, log: options.log },
+      { ...config.revocationFeed, windowMs: jwt.accessTtlMs + jwt.leewayMs, pageSize: FEED_PAGE_SIZE },
+    ),
   };
 }
 
@@ -86,6 +96,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     options.database ?? (await openDatabase(config, (err) => log.warn({ err }, 'database connection lost; the pool reconnects')));
   const services = createServices(db, config, options);
   const close = async () => {
+    await services.revocations.close();
     await services.throttle.close();
     await services.passwords.close();
     await db.close();
@@ -106,9 +117,11 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
 
 /**
  * The steps only a serving process needs: the hashing threads and the dummy hash (so that the
- * first unknown-user login costs what any login costs), and the throttle's store (Redis).
+ * first unknown-user login costs what any login costs), the throttle's store (Redis), and the
+ * revocation feed's tail (LISTEN), when the feed is on.
  */
-export async function startServing(services: Pick<Services, 'passwords' | 'throttle'>): Promise<void> {
+export async function startServing(services: Pick<Services, 'passwords' | 'throttle' | 'revocations'>): Promise<void> {
   await services.passwords.warmUp();
   await services.throttle.connect();
+  await services.revocations.start();
 }

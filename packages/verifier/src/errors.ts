@@ -10,6 +10,7 @@ export const VERIFIER_REASONS = {
   bad_authorization_header: '"Bearer" with no token or with extra parts',
   revoked: 'the revocation feed reports the session of the token revoked',
   keys_unavailable: 'the signing keys could not be fetched, and no cached key can decide',
+  revocations_stale: "the revocation feed has been silent longer than staleAfter, and the policy is onStale: 'refuse'",
 } as const;
 
 export type VerifierReason = Refusal | keyof typeof VERIFIER_REASONS;
@@ -51,3 +52,7 @@ export const keysUnavailable = (detail: string, retryAfterSeconds: number, cause
     Math.max(1, Math.ceil(retryAfterSeconds)),
     { cause },
   );
+
+/** isRevoked's refusal to answer under `onStale: 'refuse'`: a 503, never a 401 (the user is not logged out). */
+export const revocationsStale = (message: string, retryAfterSeconds: number) =>
+  new VerifierError('service_unavailable', 'revocations_stale', message, Math.max(1, Math.ceil(retryAfterSeconds)));

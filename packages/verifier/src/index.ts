@@ -8,6 +8,13 @@ export type { KeyLookup, VerificationKey } from './keys.js';
 export { sharedSecretKey } from './keys.js';
 export type { VerifierOptions } from './options.js';
 export { REFUSALS, type Refusal } from './refusals.js';
+export {
+  openRevocationFeed,
+  type RevocationFeed,
+  type RevocationFeedOptions,
+  type RevocationFeedStatus,
+} from './revocations.js';
+export { type SseEvent, SseParser } from './sse.js';
 export { type ClaimsOf, type ValidateOptions, type Validation, validateToken } from './validate.js';
 export { type Verified, VerifiedCache } from './verified-cache.js';
 export { createVerifier, type Verifier } from './verifier.js';

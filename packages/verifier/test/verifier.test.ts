@@ -150,11 +150,4 @@ describe('createVerifier options', () => {
     assert.throws(() => createVerifier({ url: 'https://a', jwks: { cooldown: 0 } }), /jwks.cooldown/);
     assert.throws(() => createVerifier({ url: 'https://a', issuer: '' }), /issuer/);
   });
-
-  test('revocations: the feed is opened with the verifier (this build has no feed yet: it says so)', () => {
-    assert.throws(
-      () => createVerifier({ url: 'https://a', revocations: { token: 't' } }),
-      /revocation feed is not available yet/,
-    );
-  });
 });

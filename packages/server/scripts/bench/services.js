@@ -110,8 +110,8 @@ async function createBenchUsers(databaseUrl, count) {
 }
 
 /** Starts our service (`node dist/src/main.js`) on a fresh database; returns a handle. */
-export async function startOurs({ adminUrl, port, users, env = {} }) {
-  const databaseUrl = await recreateDatabase(adminUrl, 'auth_service_bench');
+export async function startOurs({ adminUrl, port, users, env = {}, database = 'auth_service_bench' }) {
+  const databaseUrl = await recreateDatabase(adminUrl, database);
   const dataDir = mkdtempSync(join(tmpdir(), 'auth-bench-'));
   const child = spawn(process.execPath, ['dist/src/main.js'], {
     cwd: SERVER,
@@ -149,6 +149,7 @@ export async function startOurs({ adminUrl, port, users, env = {} }) {
     name: 'ours',
     base,
     databaseUrl,
+    dataDir,
     rootPid: () => child.pid,
     async stop() {
       child.kill('SIGTERM');

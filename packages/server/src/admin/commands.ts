@@ -116,10 +116,10 @@ export const COMMANDS = {
   },
   'tokens.flush-expired': {
     words: ['tokens', 'flush-expired'],
-    summary: 'delete expired sessions, stale counters and old audit events now',
+    summary: 'delete expired sessions, stale counters, old audit events and old revocations now',
     run: (d) => flushExpired(d, CLI_CONTEXT),
     print: (res) => [
-      `deleted ${r(res).sessions} expired session(s), ${r(res).throttleRows} throttle counter(s), ${r(res).auditEvents} old audit event(s)`,
+      `deleted ${r(res).sessions} expired session(s), ${r(res).throttleRows} throttle counter(s), ${r(res).auditEvents} old audit event(s), ${r(res).revocations} old revocation(s)`,
     ],
   },
   audit: {

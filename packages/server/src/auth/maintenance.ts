@@ -2,11 +2,12 @@
 // more): sessions whose refresh token has expired (revoked or not: an expired token fails
 // the exp check before revocation is even read), stale throttle counters, and audit events
 // past their retention. Run in the background every PURGE_INTERVAL and by
-// `auth-service tokens flush-expired`. It also clears the successor refresh tokens kept for
+// `auth-service tokens flush-expired`, and revocations the feed no longer needs. It also clears the successor refresh tokens kept for
 // rotation retries once their grace period is over (a credential at rest is a liability).
 import type { Database } from '../db/port.js';
 import { deleteOldAuditEvents } from '../db/repos/audit-events.js';
 import { deleteStaleThrottleRows } from '../db/repos/login-throttle.js';
+import { deleteOldRevocations } from '../db/repos/revocations.js';
 import { deleteExpiredSessions, forgetSuccessorTokens } from '../db/repos/sessions.js';
 import type { AuditLog } from './audit.js';
 import type { Clock, RequestContext } from './context.js';
@@ -18,7 +19,12 @@ export interface PurgePolicy {
   auditRetentionMs: number;
   /** A token is still accepted up to TOKEN_LEEWAY after its exp: its row is kept that long. */
   leewayMs: number;
+  /** How long a revocation matters to the feed (ACCESS_TOKEN_LIFETIME + TOKEN_LEEWAY). */
+  revocationWindowMs: number;
 }
+
+// Revocation rows are kept an hour past their window, for subscribers whose clock lags ours.
+const REVOCATION_MARGIN_MS = 3_600_000;
 
 export interface PurgeDeps {
   db: Database;
@@ -32,6 +38,7 @@ export interface FlushResult {
   sessions: number;
   throttleRows: number;
   auditEvents: number;
+  revocations: number;
 }
 
 export async function flushExpired(
@@ -49,8 +56,11 @@ export async function flushExpired(
     auditEvents: await batches(() =>
       db.transaction((tx) => deleteOldAuditEvents(tx, new Date(now - purge.auditRetentionMs), purge.batchSize)),
     ),
+    revocations: await batches(() =>
+      deleteOldRevocations(db, new Date(now - purge.revocationWindowMs - REVOCATION_MARGIN_MS), purge.batchSize),
+    ),
   };
-  if (result.sessions + result.throttleRows + result.auditEvents > 0) {
+  if (result.sessions + result.throttleRows + result.auditEvents + result.revocations > 0) {
     await deps.audit.recordBestEffort({ event: 'tokens_flushed', details: { ...result } }, ctx);
   }
   return result;

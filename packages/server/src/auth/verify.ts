@@ -12,6 +12,8 @@ import type { Tokens } from './tokens.js';
 export interface Identity {
   id: number;
   username: string;
+  /** The session the token belongs to (forward auth hands it to the upstream). */
+  sessionId: string;
 }
 
 export interface AuthenticateDeps {
@@ -26,7 +28,7 @@ export async function authenticate(deps: AuthenticateDeps, token: string): Promi
   if (!state) throw accessRefused('unknown_session');
   const judged = judgeSession(state, claims.user_id);
   if (!judged.ok) throw accessRefused(judged.refusal);
-  return { id: claims.user_id, username: state.username };
+  return { id: claims.user_id, username: state.username, sessionId: claims.sid };
 }
 
 export interface VerifyDeps extends AuthenticateDeps {

@@ -44,6 +44,13 @@ export interface Config {
     readonly requestTimeoutMs: number;
     readonly shutdownTimeoutMs: number;
   };
+  readonly revocationFeed: {
+    readonly token?: string;
+    readonly pollMs: number;
+    readonly heartbeatMs: number;
+    readonly maxSubscribers: number;
+    readonly maxBacklogBytes: number;
+  };
   readonly purge: { readonly intervalMs: number; readonly batchSize: number; readonly auditRetentionMs: number };
   readonly workers: number;
   readonly logLevel: string;
@@ -89,6 +96,7 @@ export function parseConfig(env: Env = process.env): Config {
       requestTimeoutMs: durationMs(env, 'REQUEST_TIMEOUT', '10s', 100),
       shutdownTimeoutMs: durationMs(env, 'SHUTDOWN_TIMEOUT', '10s', 0),
     },
+    revocationFeed: parseRevocationFeed(env),
     purge: {
       intervalMs: durationMs(env, 'PURGE_INTERVAL', '10m', 0),
       batchSize: integer(env, 'PURGE_BATCH_SIZE', 1000, 1, 100_000),
@@ -135,7 +143,7 @@ function parseJwt(env: Env): Config['jwt'] {
   return {
     algorithm,
     signingKey: algorithm === 'HS256' ? signingKey : undefined,
-    issuer: text(env, 'JWT_ISSUER', DEFAULT_ISSUER) ?? DEFAULT_ISSUER,
+    issuer: parseIssuer(env),
     audience: text(env, 'JWT_AUDIENCE', DEFAULT_AUDIENCE) ?? DEFAULT_AUDIENCE,
     accessTtlMs: durationMs(env, 'ACCESS_TOKEN_LIFETIME', '5m', 1000),
     refreshTtlMs: durationMs(env, 'REFRESH_TOKEN_LIFETIME', '1d', 1000),
@@ -148,6 +156,40 @@ function parseJwt(env: Env): Config['jwt'] {
     // less than our own JWKS max-age (300 s).
     keyRotationDelayMs: durationMs(env, 'KEY_ROTATION_DELAY', '10m', 300_000),
   };
+}
+
+// A Bearer credential (RFC 6750 2.1 token68), long enough that guessing it is hopeless.
+const FEED_TOKEN = /^[A-Za-z0-9._~+/-]{32,512}=*$/;
+
+function parseRevocationFeed(env: Env): Config['revocationFeed'] {
+  const token = text(env, 'REVOCATION_FEED_TOKEN');
+  if (token !== undefined && !FEED_TOKEN.test(token)) {
+    throw new ConfigError(
+      'REVOCATION_FEED_TOKEN',
+      'must be 32 to 512 characters of A-Z a-z 0-9 . _ ~ + / - (e.g. openssl rand -hex 32)',
+    );
+  }
+  return {
+    token,
+    pollMs: durationMs(env, 'REVOCATION_FEED_POLL_INTERVAL', '1s', 50),
+    heartbeatMs: durationMs(env, 'REVOCATION_FEED_HEARTBEAT', '5s', 100),
+    maxSubscribers: integer(env, 'REVOCATION_FEED_MAX_SUBSCRIBERS', 100, 1, 100_000),
+    maxBacklogBytes: integer(env, 'REVOCATION_FEED_MAX_BACKLOG', 1_048_576, 4096, 1_073_741_824),
+  };
+}
+
+/**
+ * A name ("auth-service", the default) or an https URL: discovery (RFC 8414 2, OpenID Connect
+ * Discovery 3) derives the metadata's place from a URL issuer, so a URL must be one it can use.
+ */
+function parseIssuer(env: Env): string {
+  const issuer = text(env, 'JWT_ISSUER', DEFAULT_ISSUER) ?? DEFAULT_ISSUER;
+  if (!issuer.includes('://')) return issuer;
+  const url = URL.canParse(issuer) ? new URL(issuer) : null;
+  if (url?.protocol !== 'https:' || url.search || url.hash || url.username || url.password) {
+    throw new ConfigError('JWT_ISSUER', 'a URL issuer must be https://host[:port][/path], without query, fragment or user info');
+  }
+  return issuer;
 }
 
 /** "auto": one serving process per core on PostgreSQL; the embedded database allows one. */

@@ -24,6 +24,12 @@ export interface Database extends Queryable {
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
+  /**
+   * LISTEN on `channel`: `onNotify` runs on every NOTIFY on it, and once more each time the
+   * listening connection comes back after a loss (notifications sent while it was away are
+   * gone, so the caller catches up by reading). Resolves with a stopper.
+   */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

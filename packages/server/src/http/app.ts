@@ -56,6 +56,8 @@ export function buildApp(deps: Services & { config: Config }, options: AppOption
   registerSecurityHeaders(app);
   registerCors(app, http.corsOrigins);
   refuseWhileClosing(app); // after the header hooks: its 503 carries them too
+  // Feed streams never go idle: closing the server would wait for them until SHUTDOWN_TIMEOUT.
+  app.addHook('preClose', async () => deps.revocations.disconnectAll());
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
   app.setNotFoundHandler((request, reply) => sendError(new AuthError('not_found', MESSAGES.notFound), request, reply));
 

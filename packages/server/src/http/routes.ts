@@ -8,14 +8,18 @@ import { login } from '../auth/login.js';
 import { logout, logoutAll } from '../auth/logout.js';
 import { refresh } from '../auth/refresh.js';
 import { authenticate, verifyToken } from '../auth/verify.js';
+import type { Config } from '../config/config.js';
 import type { Services } from '../runtime.js';
 import { asBearerError, bearerToken } from './bearer.js';
+import { discoveryRoutes, JWKS_PATH } from './discovery.js';
+import { forwardAuthRoute } from './forward-auth.js';
 import { readiness } from './readiness.js';
+import { revocationFeedRoute } from './revocations.js';
 import { route } from './route.js';
 
 const ctx = (request: FastifyRequest): RequestContext => ({ clientIp: request.ip, userAgent: request.headers['user-agent'] });
 
-export function routeTable(deps: Services): RouteOptions[] {
+export function routeTable(deps: Services & { config: Config }): RouteOptions[] {
   const caller = (request: FastifyRequest) =>
     authenticate(deps, bearerToken(request)).catch((err) => Promise.reject(asBearerError(err)));
 
@@ -63,7 +67,7 @@ export function routeTable(deps: Services): RouteOptions[] {
     route({ method: 'GET', url: '/auth/me/', schema: { response: { 200: schema.meAnswer } }, handler: (req) => caller(req) }),
     route({
       method: 'GET',
-      url: '/auth/.well-known/jwks.json',
+      url: JWKS_PATH,
       schema: { response: { 200: schema.jwksAnswer } },
       handler: async (_req, reply) => {
         // Public keys may be cached, briefly: a rotated-in key must reach verifiers well before
@@ -73,6 +77,9 @@ export function routeTable(deps: Services): RouteOptions[] {
         return deps.ring.jwks();
       },
     }),
+    revocationFeedRoute(deps.revocations),
+    forwardAuthRoute(deps),
+    ...discoveryRoutes(deps.config.jwt.issuer, deps.config.jwt.algorithm),
     route({
       method: 'GET',
       url: '/auth/health/live/',

@@ -18,6 +18,13 @@ export async function openPglite(dataDir: string | 'memory'): Promise<Database> 
     async ping() {
       await db.query('SELECT 1');
     },
+    // In-process: PGlite delivers a NOTIFY to its listeners when the transaction commits.
+    async listen(channel, onNotify) {
+      const stop = await db.listen(channel, () => onNotify());
+      return async () => {
+        if (!db.closed) await stop();
+      };
+    },
     close: () => db.close(),
   };
 }

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { hasCode, unavailable } from '../../errors.js';
 import { asTransaction, type Database } from '../port.js';
+import { listenPostgres } from './postgres-listener.js';
 
 export interface PostgresOptions {
   url: string;
@@ -60,6 +61,7 @@ export function openPostgres(options: PostgresOptions): Database {
     async ping() {
       await run(pool, 'SELECT 1');
     },
+    listen: (channel, onNotify) => listenPostgres(options, channel, onNotify),
     close: () => pool.end(),
   };
 }

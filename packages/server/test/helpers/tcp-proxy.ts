@@ -1,0 +1,51 @@
+// A TCP relay between a client and a server, which a test can cut (every connection dropped,
+// new ones refused) and restore on the same port: a network failure, without touching either
+// side's code. TLS passes through untouched.
+import { connect, createServer, type Server, type Socket } from 'node:net';
+
+export interface TcpProxy {
+  port: number;
+  /** Drops every relayed connection and stops accepting. */
+  cut(): Promise<void>;
+  /** Accepts again, on the same port. */
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+  const sockets = new Set<Socket>();
+  let server: Server | null = null;
+  let port = 0;
+  const listen = async () => {
+    const next = createServer((client) => {
+      const upstream = connect(targetPort, '127.0.0.1');
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+        socket.on('error', () => {});
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => next.listen(port, '127.0.0.1', resolve));
+    const address = next.address();
+    port = typeof address === 'object' && address ? address.port : port;
+    server = next;
+  };
+  const cut = async () => {
+    const current = server;
+    server = null;
+    for (const socket of sockets) socket.destroy();
+    if (current) await new Promise((resolve) => current.close(resolve));
+  };
+  await listen();
+  return {
+    get port() {
+      return port;
+    },
+    cut,
+    restore: listen,
+    close: cut,
+  };
+}
