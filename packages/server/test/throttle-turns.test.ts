@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { LoginTicket } from '../src/auth/throttle.js';
+import { parseConfig } from '../src/config/config.js';
 import { anotherInstance, createTestApp, type TestApp } from './helpers/app.js';
 import { assertThrottled, attempt, cleanUpRedis, freshIp, right, uname, VARIANTS, WRONG } from './helpers/throttle.js';
 
@@ -40,6 +41,15 @@ async function dieHoldingTurns(env: Record<string, string>, username: string, co
   const [, signal] = await exited;
   assert.equal(signal, 'SIGKILL');
 }
+
+test('LOGIN_WAIT_TIMEOUT: 10 s by default; the lease outlasts the longest a live login holds a turn', () => {
+  const defaults = parseConfig({}).throttle;
+  assert.equal(defaults.waitTimeoutMs, 10_000);
+  assert.equal(defaults.leaseMs, 37_000); // 10 s wait + 2 s hash queue + 3 x 5 s statements + 10 s
+  const tuned = parseConfig({ LOGIN_WAIT_TIMEOUT: '0', HASH_QUEUE_TIMEOUT: '30s', DB_STATEMENT_TIMEOUT: '20s' }).throttle;
+  assert.deepEqual([tuned.waitTimeoutMs, tuned.leaseMs], [0, 100_000]);
+  assert.throws(() => parseConfig({ LOGIN_WAIT_TIMEOUT: 'soon' }), /^ConfigError: LOGIN_WAIT_TIMEOUT: /);
+});
 
 for (const v of VARIANTS) {
   describe(`waiting for a turn is bounded (${v.name})`, { skip: v.skip }, () => {

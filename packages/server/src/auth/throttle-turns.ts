@@ -26,7 +26,7 @@ export class NoTurn extends Error {
 }
 
 /** Polling for turns another instance gives back; jittered so that instances do not align. */
-const POLL_MS = 100;
+const POLL_MS = 50;
 /** Attempts one process queues for one key; more are refused at once (a flood, not a crowd). */
 const MAX_WAITERS = 1000;
 

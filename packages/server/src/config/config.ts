@@ -104,7 +104,7 @@ export function parseConfig(env: Env = process.env): Config {
 }
 
 function parseThrottle(env: Env, db: Config['db'], hashing: Config['hashing']): Config['throttle'] {
-  const waitTimeoutMs = durationMs(env, 'LOGIN_WAIT_TIMEOUT', '5s', 0);
+  const waitTimeoutMs = durationMs(env, 'LOGIN_WAIT_TIMEOUT', '10s', 0);
   return {
     freeFailures: integer(env, 'LOGIN_FREE_FAILURES', 5, 1, 1_000_000),
     baseDelayMs: durationMs(env, 'LOGIN_BASE_DELAY', '1s', 1),

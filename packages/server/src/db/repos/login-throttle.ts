@@ -55,7 +55,8 @@ export async function takeAccountTurn(db: Queryable, key: string, id: string, no
      RETURNING leases ? $2::text AS granted, blocked_until AS "blockedUntil"`,
     [key, id, now, now.getTime(), now.getTime() + p.leaseMs, p.freeFailures, p.memoryMs],
   );
-  if (!row || row.granted) return 'granted';
+  if (!row) return 'wait'; // cannot happen (the upsert returns its row): never a turn by default
+  if (row.granted) return 'granted';
   if (row.blockedUntil && row.blockedUntil > now) return row.blockedUntil;
   return 'wait';
 }
@@ -77,7 +78,8 @@ export async function takeClientTurn(db: Queryable, key: string, id: string, now
      RETURNING leases ? $2::text AS granted, failures, window_start AS "windowStart"`,
     [key, id, now, now.getTime(), now.getTime() + p.leaseMs, p.limit, p.windowMs],
   );
-  if (!row || row.granted) return 'granted';
+  if (!row) return 'wait'; // cannot happen (the upsert returns its row): never a turn by default
+  if (row.granted) return 'granted';
   if (row.failures >= p.limit) return new Date(row.windowStart.getTime() + p.windowMs);
   return 'wait';
 }
