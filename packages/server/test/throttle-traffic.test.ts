@@ -10,8 +10,7 @@
 // outcome; that the wait is bounded is tested in throttle-turns.test.ts.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { anotherInstance, createTestApp, type TestApp } from './helpers/app.js';
-import { post } from './helpers/http.js';
+import { anotherInstance, useTestApp } from './helpers/app.js';
 import {
   assertThrottled,
   attempt,
@@ -40,15 +39,13 @@ async function inWaves<T>(width: number, jobs: (() => Promise<T>)[]): Promise<T[
 
 for (const v of VARIANTS) {
   describe(`many users behind one address, and stuffing from one address (${v.name})`, { skip: v.skip }, () => {
-    let t: TestApp;
+    // LOGIN_CLIENT_LIMIT '' is the default (the test helper raises it otherwise).
+    const t = useTestApp(v.driver, { ...v.env, ...PATIENT, LOGIN_CLIENT_LIMIT: '' });
     const crowd = Array.from({ length: 150 }, (_, i) => uname(`crowd${i}`));
     before(async () => {
-      // LOGIN_CLIENT_LIMIT '' is the default (the test helper raises it otherwise).
-      t = await createTestApp(v.driver, { ...v.env, ...PATIENT, LOGIN_CLIENT_LIMIT: '' });
       assert.equal(t.config.throttle.clientLimit, 100, 'the default limit is what is tested');
       for (const name of crowd) await t.user(name);
     });
-    after(() => t.close());
 
     test('150 different users log in correctly from one address within a minute, all at once: all succeed', async () => {
       const ip = freshIp();
@@ -66,8 +63,8 @@ for (const v of VARIANTS) {
         if (i % 10 === 0) statuses.push((await attempt(t.app, name, `${WRONG}-typo`, { ip })).status); // 15 typos
         const login = await attempt(t.app, name, right(name), { ip });
         statuses.push(login.status);
-        const refresh = await post(t.app, '/auth/token/refresh/', { refresh: login.body.refresh });
-        const logout = await post(t.app, '/auth/logout/', { refresh_token: login.body.refresh });
+        const refresh = await t.api.post('/auth/token/refresh/', { refresh: login.body.refresh });
+        const logout = await t.api.post('/auth/logout/', { refresh_token: login.body.refresh });
         statuses.push(refresh.status, logout.status);
         return statuses;
       };
@@ -119,12 +116,8 @@ for (const v of VARIANTS) {
   });
 
   describe(`parallel logins of one account (${v.name})`, { skip: v.skip }, () => {
-    let t: TestApp;
-    before(async () => {
-      t = await createTestApp(v.driver, { ...v.env, ...PATIENT });
-      assert.equal(t.config.throttle.freeFailures, 5, 'the default free failures are what is tested');
-    });
-    after(() => t.close());
+    const t = useTestApp(v.driver, { ...v.env, ...PATIENT });
+    before(() => assert.equal(t.config.throttle.freeFailures, 5, 'the default free failures are what is tested'));
 
     test('50 parallel correct logins of one account all succeed', async () => {
       const service = uname('service-account');

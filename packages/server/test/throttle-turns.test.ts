@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { LoginTicket } from '../src/auth/throttle.js';
 import { parseConfig } from '../src/config/config.js';
-import { anotherInstance, createTestApp, type TestApp } from './helpers/app.js';
+import { anotherInstance, useTestApp } from './helpers/app.js';
 import { assertThrottled, attempt, cleanUpRedis, freshIp, right, uname, VARIANTS, WRONG } from './helpers/throttle.js';
 
 after(cleanUpRedis);
@@ -53,11 +53,7 @@ test('LOGIN_WAIT_TIMEOUT: 10 s by default; the lease outlasts the longest a live
 
 for (const v of VARIANTS) {
   describe(`waiting for a turn is bounded (${v.name})`, { skip: v.skip }, () => {
-    let t: TestApp;
-    before(async () => {
-      t = await createTestApp(v.driver, { ...v.env, LOGIN_WAIT_TIMEOUT: '300ms', LOGIN_CLIENT_LIMIT: '3' });
-    });
-    after(() => t.close());
+    const t = useTestApp(v.driver, { ...v.env, ...SETTINGS, LOGIN_CLIENT_LIMIT: '3' });
 
     test('every turn of the account taken: the login waits, then 429 with Retry-After; a settled turn lets it in', async () => {
       const alice = uname('alice');
@@ -108,11 +104,7 @@ for (const v of VARIANTS) {
   // The embedded database is one process's: only a shared store can outlive a killed instance.
   const shared = v.driver === 'postgres';
   describe(`an instance killed holding turns (${v.name})`, { skip: v.skip || (!shared && 'needs PostgreSQL') }, () => {
-    let t: TestApp;
-    before(async () => {
-      t = await createTestApp(v.driver, { ...v.env, ...SETTINGS });
-    });
-    after(() => t.close());
+    const t = useTestApp(v.driver, { ...v.env, ...SETTINGS });
 
     test('SIGKILL with every turn of an account taken: the account waits out the lease, then logs in', async () => {
       const erin = uname('erin');
