@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { LoginTicket } from '../src/auth/throttle.js';
+import { type ThrottleStore, Turns } from '../src/auth/throttle-turns.js';
 import { parseConfig } from '../src/config/config.js';
 import { anotherInstance, useTestApp } from './helpers/app.js';
 import { assertThrottled, attempt, cleanUpRedis, freshIp, right, uname, VARIANTS, WRONG } from './helpers/throttle.js';
@@ -49,6 +50,26 @@ test('LOGIN_WAIT_TIMEOUT: 10 s by default; the lease outlasts the longest a live
   const tuned = parseConfig({ LOGIN_WAIT_TIMEOUT: '0', HASH_QUEUE_TIMEOUT: '30s', DB_STATEMENT_TIMEOUT: '20s' }).throttle;
   assert.deepEqual([tuned.waitTimeoutMs, tuned.leaseMs], [0, 100_000]);
   assert.throws(() => parseConfig({ LOGIN_WAIT_TIMEOUT: 'soon' }), /^ConfigError: LOGIN_WAIT_TIMEOUT: /);
+});
+
+test('a store that throws at once fails that attempt only: the key is not left with a dead queue', async () => {
+  let calls = 0;
+  const store: ThrottleStore = {
+    take: (() => {
+      calls++;
+      if (calls === 1) throw new Error('store broke');
+      return Promise.resolve('granted');
+    }) as ThrottleStore['take'],
+    settle: async () => {},
+    connect: async () => {},
+    ping: async () => {},
+    close: async () => {},
+  };
+  const turns = new Turns(store, Date.now);
+  const far = performance.now() + 60_000;
+  await assert.rejects(turns.take('account', 'a:x', 'first', far), /store broke/);
+  await turns.take('account', 'a:x', 'second', far); // granted, not left waiting for a pump that died
+  assert.equal(calls, 2);
 });
 
 for (const v of VARIANTS) {

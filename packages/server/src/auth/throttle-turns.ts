@@ -90,7 +90,11 @@ export class Turns {
     for (let head = queue.waiters[0]; head; head = queue.waiters[0]) {
       queue.again = false;
       queue.asking = head;
-      const answer = await this.store.take(scope, key, head.id, new Date(this.now())).catch((err: unknown) => err);
+      // Whatever the store does (even throw at once), the pump goes on: a dead pump would leave
+      // a queue that nothing serves, a lock in all but name.
+      const answer = await Promise.resolve()
+        .then(() => this.store.take(scope, key, head.id, new Date(this.now())))
+        .catch((err: unknown) => err);
       queue.asking = undefined;
       if (answer === 'granted') this.finish(queue, head);
       else if (answer !== 'wait') {
