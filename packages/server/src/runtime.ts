@@ -71,7 +71,7 @@ export function createServices(db: Database, config: Config, options: { now?: Cl
     now,
     log: options.log,
     passwords: new PasswordHasher(new Limiter(hashing.concurrency, hashing.queueLimit, hashing.queueTimeoutMs)),
-    throttle: createThrottle(throttleStore, now),
+    throttle: createThrottle(throttleStore, now, config.throttle.waitTimeoutMs),
     ring,
     keyStore,
     tokens: new Tokens(ring, keyStore, jwt, now),

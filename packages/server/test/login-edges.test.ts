@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { clientBucket } from '../src/auth/throttle.js';
-import { reserveAccountAttempt } from '../src/db/repos/login-throttle.js';
+import { settleAccountTurn, takeAccountTurn } from '../src/db/repos/login-throttle.js';
 import { createTestApp, DRIVERS, useTestApp } from './helpers/app.js';
 
 describe('per-client buckets', () => {
@@ -23,18 +23,19 @@ for (const driver of DRIVERS) {
     const t = useTestApp(driver);
 
     test('thousands of counted failures keep answering with the maximum delay, never an error', async () => {
-      const policy = { freeFailures: 5, baseDelayMs: 1000, maxDelayMs: 1000, memoryMs: 86_400_000 };
+      const policy = { freeFailures: 5, baseDelayMs: 1000, maxDelayMs: 1000, memoryMs: 86_400_000, leaseMs: 30_000 };
       let at = Date.UTC(2026, 0, 1);
-      let until: Date | null = null;
       for (let attempt = 0; attempt < 1100; attempt++) {
-        until = await reserveAccountAttempt(t.db, 'a:overflow', new Date(at), policy);
-        assert.equal(until, null, `attempt ${attempt} is counted once the delay has passed`);
+        const id = `turn-${attempt}`;
+        const answer = await takeAccountTurn(t.db, 'a:overflow', id, new Date(at), policy);
+        assert.equal(answer, 'granted', `attempt ${attempt} gets its turn once the delay has passed`);
+        await settleAccountTurn(t.db, 'a:overflow', id, 'failure', new Date(at), policy);
         at += 1001;
       }
-      // An attempt 500 ms after the last one is within its (capped) delay: refused.
+      // An attempt 500 ms after the last failure is within its (capped) delay: refused.
       at -= 501;
-      until = await reserveAccountAttempt(t.db, 'a:overflow', new Date(at), policy);
-      assert.ok(until && until.getTime() - at <= 1000, String(until));
+      const until = await takeAccountTurn(t.db, 'a:overflow', 'late', new Date(at), policy);
+      assert.ok(until instanceof Date && until.getTime() - at <= 1000 && until.getTime() > at, String(until));
     });
 
     test('addresses of one IPv6 /64 share the per-client limit', async () => {

@@ -9,19 +9,17 @@ import type { Logger } from '../logger.js';
 import type { AuditLog } from './audit.js';
 import type { RequestContext } from './context.js';
 import { type OpenSessionDeps, openSession } from './session.js';
-import type { Throttle } from './throttle.js';
+import type { LoginTicket, Throttle } from './throttle.js';
 
 export interface LoginDeps extends OpenSessionDeps {
   passwords: Pick<PasswordHasher, 'verify' | 'verifyDummy' | 'hash'>;
-  throttle: Pick<Throttle, 'reserve' | 'succeeded'>;
+  throttle: Pick<Throttle, 'reserve'>;
   audit: Pick<AuditLog, 'recordBestEffort' | 'throttled'>;
   log: Logger;
 }
 
 export async function login(deps: LoginDeps, { username, password }: LoginBody, ctx: RequestContext): Promise<TokenPair> {
-  await reserveAttempt(deps, username, ctx);
-  const user = await findUserByUsername(deps.db, username);
-  const result = user ? await deps.passwords.verify(user.passwordHash, password) : await dummyVerify(deps, password);
+  const { user, result } = await checkPassword(deps, username, password, ctx);
   if (!user || !result.ok || !user.isActive) {
     await deps.audit.recordBestEffort(
       { event: 'login_failed', userId: user?.id, username, details: { reason: failureReason(user, result.ok) } },
@@ -29,7 +27,6 @@ export async function login(deps: LoginDeps, { username, password }: LoginBody, 
     );
     throw new AuthError('no_active_account', MESSAGES.badCredentials);
   }
-  await deps.throttle.succeeded(username);
   const pair = await openSession(deps, user);
   if (!pair) {
     // The password was changed or the user disabled while we hashed: these credentials are
@@ -45,9 +42,26 @@ export async function login(deps: LoginDeps, { username, password }: LoginBody, 
   return pair;
 }
 
-async function reserveAttempt(deps: LoginDeps, username: string, ctx: RequestContext): Promise<void> {
+/**
+ * One password check inside a throttle turn (docs/security.md, "Brute force"): the turn is
+ * taken before hashing and settled with the outcome before any answer, so the next guess on
+ * the account or from the address already sees this one.
+ */
+async function checkPassword(deps: LoginDeps, username: string, password: string, ctx: RequestContext) {
+  const ticket = await reserveTurn(deps, username, ctx);
   try {
-    await deps.throttle.reserve(username, ctx.clientIp);
+    const user = await findUserByUsername(deps.db, username);
+    const result = user ? await deps.passwords.verify(user.passwordHash, password) : await dummyVerify(deps, password);
+    await (user && result.ok && user.isActive ? ticket.succeeded() : ticket.failed());
+    return { user, result };
+  } finally {
+    await ticket.release(); // settled: nothing to do; a 503 before the verdict counts nothing
+  }
+}
+
+async function reserveTurn(deps: LoginDeps, username: string, ctx: RequestContext): Promise<LoginTicket> {
+  try {
+    return await deps.throttle.reserve(username, ctx.clientIp);
   } catch (err) {
     if (hasCode(err, 'throttled')) await deps.audit.throttled(username, ctx, err.retryAfterSeconds);
     throw err;

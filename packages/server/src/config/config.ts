@@ -33,8 +33,13 @@ export interface Config {
     readonly freeFailures: number;
     readonly baseDelayMs: number;
     readonly maxDelayMs: number;
+    /** Failed attempts per client address per window. */
     readonly clientLimit: number;
     readonly clientWindowMs: number;
+    /** Longest a login waits for a turn on its account or address before a 429. */
+    readonly waitTimeoutMs: number;
+    /** Longest a turn is held by an attempt that never settles (its instance died): derived. */
+    readonly leaseMs: number;
     readonly redisUrl?: string;
   };
   readonly http: {
@@ -62,33 +67,28 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export function parseConfig(env: Env = process.env): Config {
   const workers = parseWorkers(env);
   const dataDir = resolve(text(env, 'DATA_DIR', './data') ?? './data');
+  const db = {
+    poolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 1000),
+    connectTimeoutMs: durationMs(env, 'DB_CONNECT_TIMEOUT', '5s', 100),
+    statementTimeoutMs: durationMs(env, 'DB_STATEMENT_TIMEOUT', '5s', 100),
+  };
+  const hashing = {
+    // Default: the cores shared out among the serving processes, so a cluster does not run
+    // more hashing threads than there are cores.
+    concurrency: integer(env, 'HASH_CONCURRENCY', Math.max(1, Math.floor(availableParallelism() / workers)), 1, 256),
+    queueLimit: integer(env, 'HASH_QUEUE_LIMIT', 64, 0, 100_000),
+    queueTimeoutMs: durationMs(env, 'HASH_QUEUE_TIMEOUT', '2s', 1),
+  };
   const config: Config = {
     host: text(env, 'HOST', '127.0.0.1') ?? '127.0.0.1',
     port: integer(env, 'PORT', 8443, 0, 65535),
     tls: parseTls(env),
     databaseUrl: parseDatabaseUrl(env),
     dataDir,
-    db: {
-      poolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 1000),
-      connectTimeoutMs: durationMs(env, 'DB_CONNECT_TIMEOUT', '5s', 100),
-      statementTimeoutMs: durationMs(env, 'DB_STATEMENT_TIMEOUT', '5s', 100),
-    },
+    db,
     jwt: parseJwt(env),
-    hashing: {
-      // Default: the cores shared out among the serving processes, so a cluster does not run
-      // more hashing threads than there are cores.
-      concurrency: integer(env, 'HASH_CONCURRENCY', Math.max(1, Math.floor(availableParallelism() / workers)), 1, 256),
-      queueLimit: integer(env, 'HASH_QUEUE_LIMIT', 64, 0, 100_000),
-      queueTimeoutMs: durationMs(env, 'HASH_QUEUE_TIMEOUT', '2s', 1),
-    },
-    throttle: {
-      freeFailures: integer(env, 'LOGIN_FREE_FAILURES', 5, 1, 1_000_000),
-      baseDelayMs: durationMs(env, 'LOGIN_BASE_DELAY', '1s', 1),
-      maxDelayMs: durationMs(env, 'LOGIN_MAX_DELAY', '15m', 1),
-      clientLimit: integer(env, 'LOGIN_CLIENT_LIMIT', 100, 1, 1_000_000_000),
-      clientWindowMs: durationMs(env, 'LOGIN_CLIENT_WINDOW', '1m', 1000),
-      redisUrl: text(env, 'REDIS_URL'),
-    },
+    hashing,
+    throttle: parseThrottle(env, db, hashing),
     http: {
       bodyLimit: integer(env, 'BODY_LIMIT', 16_384, 256, 10_485_760),
       corsOrigins: parseOrigins(env),
@@ -110,6 +110,23 @@ export function parseConfig(env: Env = process.env): Config {
     throw new ConfigError('TLS_MODE', 'proxy mode needs TRUST_PROXY to name the TLS-terminating proxy');
   }
   return deepFreeze(config);
+}
+
+function parseThrottle(env: Env, db: Config['db'], hashing: Config['hashing']): Config['throttle'] {
+  const waitTimeoutMs = durationMs(env, 'LOGIN_WAIT_TIMEOUT', '10s', 0);
+  return {
+    freeFailures: integer(env, 'LOGIN_FREE_FAILURES', 5, 1, 1_000_000),
+    baseDelayMs: durationMs(env, 'LOGIN_BASE_DELAY', '1s', 1),
+    maxDelayMs: durationMs(env, 'LOGIN_MAX_DELAY', '15m', 1),
+    clientLimit: integer(env, 'LOGIN_CLIENT_LIMIT', 100, 1, 1_000_000_000),
+    clientWindowMs: durationMs(env, 'LOGIN_CLIENT_WINDOW', '1m', 1000),
+    waitTimeoutMs,
+    // Past the longest a live attempt can hold a turn (the address's turn is held while the
+    // account's is awaited; then up to three statements and the wait for a hashing thread),
+    // so that only a dead instance's turn ever expires under a running attempt.
+    leaseMs: waitTimeoutMs + hashing.queueTimeoutMs + 3 * db.statementTimeoutMs + 10_000,
+    redisUrl: text(env, 'REDIS_URL'),
+  };
 }
 
 function parseTls(env: Env): Config['tls'] {
