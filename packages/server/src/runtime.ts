@@ -4,12 +4,14 @@
 // tests all start through here.
 import { AuditLog } from './auth/audit.js';
 import type { Clock } from './auth/context.js';
+import { calibrateFailureFloor } from './auth/failure-floor.js';
 import { stagedRotationDelayMs } from './auth/keys/operations.js';
 import { KeyRing } from './auth/keys/ring.js';
 import { KeyStore } from './auth/keys/store.js';
 import type { PurgePolicy } from './auth/maintenance.js';
 import type { RotationPolicy } from './auth/refresh.js';
 import { RevocationFeed } from './auth/revocations/feed.js';
+import { LegacyTokens } from './auth/simplejwt/legacy-tokens.js';
 import { createThrottle, databaseThrottleStore, type Throttle } from './auth/throttle.js';
 import { redisThrottleStore } from './auth/throttle-redis.js';
 import { Tokens } from './auth/tokens.js';
@@ -31,6 +33,8 @@ export interface Services {
   ring: KeyRing;
   keyStore: KeyStore;
   tokens: Tokens;
+  /** The old SimpleJWT service's tokens, read only (SIMPLEJWT_SIGNING_KEY); undefined when unset. */
+  legacy?: LegacyTokens;
   audit: AuditLog;
   rotation: RotationPolicy;
   purge: PurgePolicy;
@@ -75,6 +79,12 @@ export function createServices(db: Database, config: Config, options: { now?: Cl
     ring,
     keyStore,
     tokens: new Tokens(ring, keyStore, jwt, now),
+    legacy: config.simplejwt
+      ? new LegacyTokens(
+          { key: config.simplejwt.signingKey, accessTtlMs: config.simplejwt.accessTtlMs, leewayMs: jwt.leewayMs },
+          now,
+        )
+      : undefined,
     audit: new AuditLog(db, now, options.log),
     rotation: { enabled: jwt.rotateRefreshTokens, graceMs: jwt.rotationGraceMs },
     purge: { ...config.purge, leewayMs: jwt.leewayMs, revocationWindowMs: jwt.accessTtlMs + jwt.leewayMs },
@@ -117,11 +127,13 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
 
 /**
  * The steps only a serving process needs: the hashing threads and the dummy hash (so that the
- * first unknown-user login costs what any login costs), the throttle's store (Redis), and the
- * revocation feed's tail (LISTEN), when the feed is on.
+ * first unknown-user login costs what any login costs), the failure floor timed on the hashes
+ * in the users table (so that no failed login tells which kind of hash it checked), the
+ * throttle's store (Redis), and the revocation feed's tail (LISTEN), when the feed is on.
  */
-export async function startServing(services: Pick<Services, 'passwords' | 'throttle' | 'revocations'>): Promise<void> {
+export async function startServing(services: Pick<Services, 'db' | 'passwords' | 'throttle' | 'revocations'>): Promise<void> {
   await services.passwords.warmUp();
+  await calibrateFailureFloor(services);
   await services.throttle.connect();
   await services.revocations.start();
 }

@@ -5,7 +5,9 @@
 import type { FastifyInstance } from 'fastify';
 import { serveAdmin } from './admin/socket-server.js';
 import { SYSTEM_CONTEXT } from './auth/context.js';
+import { calibrateFailureFloor, FLOOR_RECALIBRATION_MS } from './auth/failure-floor.js';
 import { flushExpired } from './auth/maintenance.js';
+import { legacyKeyAdvice, legacySessionsLeft } from './auth/simplejwt/legacy-status.js';
 import { loadTls, tlsServerOptions } from './crypto/tls.js';
 import { buildApp } from './http/app.js';
 import type { AppLogger } from './logger.js';
@@ -24,6 +26,7 @@ export async function startServer(runtime: Runtime, log: AppLogger): Promise<Run
   const app = buildApp(runtime, { logger: log, server: { https, forceCloseConnections: 'idle', keepAliveTimeout: 72_000 } });
   await app.listen({ port: config.port, host: config.host });
   const stopJobs = startBackgroundJobs(runtime, log);
+  if (runtime.legacy) await reportLegacyKey(runtime, log);
   const admin = runtime.db.kind === 'pglite' ? await serveAdmin(runtime, config.dataDir, log) : null;
   const url = listeningUrl(app, config.host, config.port, Boolean(https));
   log.info({ url, database: runtime.db.kind, algorithm: config.jwt.algorithm }, 'auth-service listening');
@@ -39,11 +42,18 @@ export async function startServer(runtime: Runtime, log: AppLogger): Promise<Run
   };
 }
 
-/** Key reloads (rotation by another process) and the expired-token purge; returns a stopper. */
+/**
+ * Key reloads (rotation by another process), the expired-token purge, and the failure floor's
+ * timing (with, when SIMPLEJWT_SIGNING_KEY is set, whether it is still needed); returns a stopper.
+ */
 function startBackgroundJobs(runtime: Runtime, log: AppLogger): () => void {
   const { purge, jwt } = runtime.config;
   const reload = () => runtime.keyStore.load().catch((err) => log.warn({ err }, 'key reload failed'));
-  const timers = [setInterval(reload, jwt.keyReloadMs)];
+  const recalibrate = async () => {
+    await calibrateFailureFloor(runtime).catch((err) => log.warn({ err }, 'failure floor calibration failed'));
+    if (runtime.legacy) await reportLegacyKey(runtime, log);
+  };
+  const timers = [setInterval(reload, jwt.keyReloadMs), setInterval(recalibrate, FLOOR_RECALIBRATION_MS)];
   if (purge.intervalMs > 0) {
     // At most 10 batches per run: the purge must never crowd out requests.
     const run = () => flushExpired(runtime, SYSTEM_CONTEXT, 10).catch((err) => log.warn({ err }, 'purge failed'));
@@ -53,6 +63,19 @@ function startBackgroundJobs(runtime: Runtime, log: AppLogger): () => void {
   return () => {
     for (const timer of timers) clearInterval(timer);
   };
+}
+
+let lastLegacySessions = -1;
+
+/** Says whether SIMPLEJWT_SIGNING_KEY is still needed: at start-up, and whenever the count drops to zero. */
+async function reportLegacyKey(runtime: Runtime, log: AppLogger): Promise<void> {
+  const status = await legacySessionsLeft(runtime).catch(() => null);
+  if (!status) return;
+  const changedToNone = status.liveSessions === 0 && lastLegacySessions !== 0;
+  if (lastLegacySessions === -1 || changedToNone) {
+    log[status.liveSessions === 0 ? 'warn' : 'info']({ simplejwt: status }, legacyKeyAdvice(status, true));
+  }
+  lastLegacySessions = status.liveSessions;
 }
 
 function listeningUrl(app: FastifyInstance, host: string, configuredPort: number, tls: boolean): string {

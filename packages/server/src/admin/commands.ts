@@ -3,18 +3,30 @@
 // their own) and how its result reads on a terminal. The same table serves a local run (the
 // CLI opened the database itself) and a run through the admin socket (the service owns the
 // embedded database).
+import { resolve } from 'node:path';
 import { CLI_CONTEXT } from '../auth/context.js';
 import { listKeys, rotateKeys } from '../auth/keys/operations.js';
 import { flushExpired } from '../auth/maintenance.js';
+import { type ImportProgress, importDjango } from '../auth/simplejwt/import.js';
+import type { ImportSummary } from '../auth/simplejwt/summary.js';
 import { createUser, disableUser, enableUser, listAllUsers, setPassword } from '../auth/users.js';
 import { parseDuration } from '../config/duration.js';
+import { openDumpdata } from '../db/django/dumpdata-source.js';
+import { openDjangoDatabase } from '../db/django/postgres-source.js';
+import type { DjangoSource } from '../db/django/source.js';
 import { migrate } from '../db/migrate.js';
 import { queryAuditEvents } from '../db/repos/audit-events.js';
 import { invalidField } from '../errors.js';
 import type { Services } from '../runtime.js';
+import { importSummaryLines } from './import-summary.js';
 import { iso, type Row, table } from './table-format.js';
 
 export type Args = Record<string, string | undefined>;
+
+/** What a command may report while it runs (the CLI draws it on a terminal; the admin socket drops it). */
+export interface CommandIo {
+  progress?: (progress: ImportProgress) => void;
+}
 
 export interface Command {
   /** The words that name it: `user create`. */
@@ -26,7 +38,9 @@ export interface Command {
   /** Reads a password from stdin (or a prompt on a terminal), never from the arguments. */
   password?: true;
   summary: string;
-  run(deps: Services, args: Args): Promise<unknown>;
+  /** Runs in the CLI's own process before the command does (it may run in the service's): e.g. resolving paths. */
+  prepare?(args: Args): Args;
+  run(deps: Services, args: Args, io?: CommandIo): Promise<unknown>;
   print(result: unknown): string[];
 }
 
@@ -46,6 +60,20 @@ const time = (value: string | undefined): Date | undefined => {
 };
 
 const line = (text: string) => () => [text];
+
+const DATABASE_URL = /^postgres(ql)?:\/\//;
+
+/** A Django database URL, or a dumpdata JSON file. */
+function openSource(from: string): Promise<DjangoSource> {
+  return DATABASE_URL.test(from) ? openDjangoDatabase(from) : openDumpdata(from);
+}
+
+function batchSize(value: string | undefined): number {
+  const size = Number(value ?? 1000);
+  if (!Number.isInteger(size) || size < 1 || size > 10_000)
+    throw invalidField('batch-size', 'must be a whole number from 1 to 10000');
+  return size;
+}
 const r = (result: unknown) => result as Record<string, unknown>;
 
 export const COMMANDS = {
@@ -121,6 +149,27 @@ export const COMMANDS = {
     print: (res) => [
       `deleted ${r(res).sessions} expired session(s), ${r(res).throttleRows} throttle counter(s), ${r(res).auditEvents} old audit event(s), ${r(res).revocations} old revocation(s)`,
     ],
+  },
+  'import.django': {
+    words: ['import', 'django'],
+    flags: { from: 'URL|FILE', 'dry-run': true, 'batch-size': 'N' },
+    summary: 'users (ids kept), Django hashes and SimpleJWT sessions from the Django database or a dumpdata file; idempotent',
+    prepare: (a) => (a.from && !DATABASE_URL.test(a.from) ? { ...a, from: resolve(a.from) } : a),
+    run: async (d, a, io) => {
+      const size = batchSize(a['batch-size']);
+      const source = await openSource(need(a, 'from'));
+      try {
+        return await importDjango(
+          d,
+          source,
+          { dryRun: a['dry-run'] === 'true', batchSize: size, progress: io?.progress },
+          CLI_CONTEXT,
+        );
+      } finally {
+        await source.close();
+      }
+    },
+    print: (res) => importSummaryLines(res as ImportSummary),
   },
   audit: {
     words: ['audit'],

@@ -17,7 +17,8 @@ export type AuditEventName =
   | 'user_disabled'
   | 'user_enabled'
   | 'key_rotated'
-  | 'tokens_flushed';
+  | 'tokens_flushed'
+  | 'import_django';
 
 export interface AuditEntry {
   event: AuditEventName;

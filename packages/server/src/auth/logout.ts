@@ -11,18 +11,21 @@ import type { AuditLog } from './audit.js';
 import type { Clock, RequestContext } from './context.js';
 import { type RotationPolicy, revokeForReuse } from './refresh.js';
 import { judgeRefresh } from './session-rule.js';
+import { type LegacyTokens, refreshTokenOf } from './simplejwt/legacy-tokens.js';
 import type { Tokens } from './tokens.js';
 
 export interface LogoutDeps {
   db: Database;
   tokens: Pick<Tokens, 'verify'>;
+  /** Set with SIMPLEJWT_SIGNING_KEY: the old service's refresh tokens log out their imported session. */
+  legacy?: LegacyTokens;
   audit: Pick<AuditLog, 'recordIn'>;
   now: Clock;
   rotation: RotationPolicy;
 }
 
 export async function logout(deps: LogoutDeps, token: string, ctx: RequestContext): Promise<void> {
-  const claims = await deps.tokens.verify(token, 'refresh').catch((err) => {
+  const claims = await refreshTokenOf(deps, token).catch((err) => {
     throw hasCode(err, 'token_not_valid') ? logoutFailed(err.reason, err) : err;
   });
   const loggedOut = await deps.db.transaction(async (tx) => {

@@ -1,11 +1,13 @@
 // POST /auth/token/refresh/: a refresh token -> a new access token (and, with rotation on,
-// a new refresh token). Without rotation this is one database read.
-import type { RefreshAnswer, RefreshClaims } from '@auth-service/protocol';
+// a new refresh token). Without rotation this is one database read. A refresh token of the old
+// service (SIMPLEJWT_SIGNING_KEY) counts as the token of its imported session, and gets ours.
+import type { RefreshAnswer } from '@auth-service/protocol';
 import type { Database, Transaction } from '../db/port.js';
 import { findRefreshState, lockRefreshState, revokeSession, rotateSession } from '../db/repos/sessions.js';
 import type { AuditLog } from './audit.js';
 import type { Clock, RequestContext } from './context.js';
 import { judgeRefresh, sessionRefused } from './session-rule.js';
+import { type LegacyTokens, refreshTokenOf, type SessionToken } from './simplejwt/legacy-tokens.js';
 import { newTokenId, type Tokens } from './tokens.js';
 
 export interface RotationPolicy {
@@ -18,13 +20,15 @@ export interface RotationPolicy {
 export interface RefreshDeps {
   db: Database;
   tokens: Pick<Tokens, 'mint' | 'verify'>;
+  /** Set with SIMPLEJWT_SIGNING_KEY. */
+  legacy?: LegacyTokens;
   audit: Pick<AuditLog, 'recordIn'>;
   now: Clock;
   rotation: RotationPolicy;
 }
 
 export async function refresh(deps: RefreshDeps, token: string, ctx: RequestContext): Promise<RefreshAnswer> {
-  const claims = await deps.tokens.verify(token, 'refresh');
+  const claims = await refreshTokenOf(deps, token);
   if (deps.rotation.enabled) return rotate(deps, claims, ctx);
   const judged = judgeRefresh(await findRefreshState(deps.db, claims.sid), claims, deps.now(), deps.rotation.graceMs);
   if (!judged.ok) throw sessionRefused(judged.refusal);
@@ -40,7 +44,7 @@ type RotationOutcome = { ok: RefreshAnswer } | { reused: true };
  *   answer was lost), gets that same successor;
  * - any other token of this session is reuse of a stolen token: the session is revoked.
  */
-async function rotate(deps: RefreshDeps, claims: RefreshClaims, ctx: RequestContext): Promise<RefreshAnswer> {
+async function rotate(deps: RefreshDeps, claims: SessionToken, ctx: RequestContext): Promise<RefreshAnswer> {
   const outcome = await deps.db.transaction(async (tx): Promise<RotationOutcome> => {
     const state = await lockRefreshState(tx, claims.sid);
     const now = deps.now();
@@ -72,7 +76,7 @@ async function rotate(deps: RefreshDeps, claims: RefreshClaims, ctx: RequestCont
 export async function revokeForReuse(
   deps: Pick<RefreshDeps, 'audit'>,
   tx: Transaction,
-  claims: RefreshClaims,
+  claims: SessionToken,
   ctx: RequestContext,
   now: number,
 ): Promise<void> {
@@ -80,6 +84,6 @@ export async function revokeForReuse(
   await deps.audit.recordIn(tx, { event: 'refresh_token_reused', userId: claims.user_id, details: { sid: claims.sid } }, ctx);
 }
 
-function mintAccess(deps: RefreshDeps, claims: RefreshClaims): string {
+function mintAccess(deps: RefreshDeps, claims: SessionToken): string {
   return deps.tokens.mint('access', claims.user_id, claims.sid).token;
 }

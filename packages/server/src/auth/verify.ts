@@ -1,5 +1,6 @@
 // Access-token checks for /auth/me/ and every Bearer route, and /auth/token/verify/: a valid
 // signature is not enough, the session must be live by the session rule (one database read).
+// With SIMPLEJWT_SIGNING_KEY, tokens of the old service are read too (simplejwt/legacy-tokens.ts).
 import { MESSAGES } from '@auth-service/protocol';
 import type { Database } from '../db/port.js';
 import { findAccessState, findRefreshState } from '../db/repos/sessions.js';
@@ -7,32 +8,40 @@ import { AuthError, hasCode, type SessionRefusal } from '../errors.js';
 import type { Clock } from './context.js';
 import type { RotationPolicy } from './refresh.js';
 import { judgeRefresh, judgeSession, sessionRefused } from './session-rule.js';
+import {
+  type AccessToken,
+  accessTokenOf,
+  judgeLegacyAccess,
+  type LegacyTokens,
+  refreshTokenOf,
+} from './simplejwt/legacy-tokens.js';
 import type { Tokens } from './tokens.js';
 
 export interface Identity {
   id: number;
   username: string;
-  /** The session the token belongs to (forward auth hands it to the upstream). */
+  /** The session the token belongs to (forward auth hands it to the upstream); '' for a SimpleJWT token. */
   sessionId: string;
 }
 
 export interface AuthenticateDeps {
   db: Database;
   tokens: Pick<Tokens, 'verify'>;
+  /** Set with SIMPLEJWT_SIGNING_KEY. */
+  legacy?: LegacyTokens;
+  now: Clock;
 }
 
 /** The user an access token speaks for; throws token_not_valid, or user_inactive for a disabled user. */
 export async function authenticate(deps: AuthenticateDeps, token: string): Promise<Identity> {
-  const claims = await deps.tokens.verify(token, 'access');
-  const state = await findAccessState(deps.db, claims.sid);
-  if (!state) throw accessRefused('unknown_session');
-  const judged = judgeSession(state, claims.user_id);
+  const access = await accessTokenOf(deps, token);
+  const judged = await judgeAccess(deps, access);
   if (!judged.ok) throw accessRefused(judged.refusal);
-  return { id: claims.user_id, username: state.username, sessionId: claims.sid };
+  // A token of the old service names no session: forward auth then sends an empty session id.
+  return { id: access.user_id, username: judged.username, sessionId: access.legacy ? '' : access.sid };
 }
 
 export interface VerifyDeps extends AuthenticateDeps {
-  now: Clock;
   rotation: Pick<RotationPolicy, 'graceMs'>;
 }
 
@@ -43,18 +52,28 @@ export interface VerifyDeps extends AuthenticateDeps {
 export async function verifyToken(deps: VerifyDeps, token: string): Promise<void> {
   // Either type is accepted here: as an access token first (the common case), and only when
   // that fails on the type alone, as a refresh token.
-  const access = await deps.tokens.verify(token, 'access').catch((err) => {
+  const access = await accessTokenOf(deps, token).catch((err) => {
     if (hasCode(err, 'token_not_valid') && err.reason === 'type') return null;
     throw err;
   });
   if (access) {
-    const judged = judgeSession(await findAccessState(deps.db, access.sid), access.user_id);
+    const judged = await judgeAccess(deps, access);
     if (!judged.ok) throw sessionRefused(judged.refusal);
     return;
   }
-  const claims = await deps.tokens.verify(token, 'refresh');
+  const claims = await refreshTokenOf(deps, token);
   const judged = judgeRefresh(await findRefreshState(deps.db, claims.sid), claims, deps.now(), deps.rotation.graceMs);
   if (!judged.ok) throw sessionRefused(judged.refusal);
+}
+
+type AccessJudgement = { ok: true; username: string } | { ok: false; refusal: SessionRefusal };
+
+async function judgeAccess(deps: AuthenticateDeps, access: AccessToken): Promise<AccessJudgement> {
+  if (access.legacy) return judgeLegacyAccess(deps, access.user_id);
+  const state = await findAccessState(deps.db, access.sid);
+  const judged = judgeSession(state, access.user_id);
+  if (!judged.ok) return judged;
+  return { ok: true, username: state?.username ?? '' };
 }
 
 function accessRefused(refusal: SessionRefusal): AuthError {

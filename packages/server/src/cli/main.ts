@@ -3,7 +3,7 @@
 // the running service through its admin socket, or opens the database itself (holding the
 // lock) when no service runs. Commands, their usage and their output come from one table
 // (../admin/commands.ts).
-import { type Args, COMMANDS, type Command } from '../admin/commands.js';
+import { type Args, COMMANDS, type Command, type CommandIo } from '../admin/commands.js';
 import { callAdminWhenUp } from '../admin/socket-client.js';
 import { ConfigError, parseConfig } from '../config/config.js';
 import { embeddedLockOwner } from '../db/embedded-lock.js';
@@ -12,6 +12,7 @@ import { createLogger } from '../logger.js';
 import { openRuntime } from '../runtime.js';
 import { parseArgs, UsageError, usage } from './parse.js';
 import { readPassword } from './password-input.js';
+import { terminalProgress } from './progress.js';
 
 /** The exit code, or null for `serve`: the service then runs on until a signal stops it. */
 export async function runCli(argv: string[]): Promise<number | null> {
@@ -31,10 +32,12 @@ export async function runCli(argv: string[]): Promise<number | null> {
     await (await import('../service.js')).main();
     return null;
   }
-  const { name, command, args, json } = parsed;
+  const { name, command, json } = parsed;
+  const progress = terminalProgress();
   try {
+    const args = command.prepare ? command.prepare(parsed.args) : parsed.args;
     if (command.password) args.password = await readPassword();
-    const result = await execute(name, command, args);
+    const result = await execute(name, command, args, progress.io).finally(progress.done);
     process.stdout.write(`${json ? JSON.stringify(result, null, 2) : command.print(result).join('\n')}\n`);
     return 0;
   } catch (err) {
@@ -43,7 +46,7 @@ export async function runCli(argv: string[]): Promise<number | null> {
   }
 }
 
-async function execute(name: string, command: Command, args: Args): Promise<unknown> {
+async function execute(name: string, command: Command, args: Args, io: CommandIo): Promise<unknown> {
   const config = parseConfig();
   if (!config.databaseUrl && embeddedLockOwner(config.dataDir) !== null) {
     const reply = await callAdminWhenUp(config.dataDir, name, args);
@@ -54,7 +57,7 @@ async function execute(name: string, command: Command, args: Args): Promise<unkn
   // Redis connection (the throttle is the service's), so it works while Redis is down.
   const runtime = await openRuntime(config, { log: createLogger('warn'), migrate: true });
   try {
-    return await command.run(runtime, args);
+    return await command.run(runtime, args, io);
   } finally {
     await runtime.close();
   }

@@ -29,6 +29,8 @@ export interface Config {
     readonly keyRotationDelayMs: number;
   };
   readonly hashing: { readonly concurrency: number; readonly queueLimit: number; readonly queueTimeoutMs: number };
+  /** The old SimpleJWT service's HS256 key, to verify its tokens after the switch (never to sign). */
+  readonly simplejwt?: { readonly signingKey: string; readonly accessTtlMs: number };
   readonly throttle: {
     readonly freeFailures: number;
     readonly baseDelayMs: number;
@@ -88,6 +90,7 @@ export function parseConfig(env: Env = process.env): Config {
     db,
     jwt: parseJwt(env),
     hashing,
+    simplejwt: parseSimplejwt(env),
     throttle: parseThrottle(env, db, hashing),
     http: {
       bodyLimit: integer(env, 'BODY_LIMIT', 16_384, 256, 10_485_760),
@@ -207,6 +210,13 @@ function parseIssuer(env: Env): string {
     throw new ConfigError('JWT_ISSUER', 'a URL issuer must be https://host[:port][/path], without query, fragment or user info');
   }
   return issuer;
+}
+
+/** SIMPLEJWT_SIGNING_KEY: the old service's key (its SIMPLE_JWT['SIGNING_KEY'], by default its SECRET_KEY). */
+function parseSimplejwt(env: Env): Config['simplejwt'] {
+  const signingKey = text(env, 'SIMPLEJWT_SIGNING_KEY');
+  const accessTtlMs = durationMs(env, 'SIMPLEJWT_ACCESS_TOKEN_LIFETIME', '5m', 1000);
+  return signingKey === undefined ? undefined : { signingKey, accessTtlMs };
 }
 
 /** "auto": one serving process per core on PostgreSQL; the embedded database allows one. */

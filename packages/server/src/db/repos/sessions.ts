@@ -74,7 +74,10 @@ export async function rotateSession(
   next: { refreshJti: string; previousJti: string; rotatedAt: Date; successorToken: string; expiresAt: Date },
 ): Promise<void> {
   await tx.query(
-    `UPDATE sessions SET refresh_jti = $2, previous_jti = $3, rotated_at = $4, successor_token = $5, expires_at = $6
+    // A session imported from SimpleJWT is ours once it has a refresh token of ours: it no
+    // longer needs SIMPLEJWT_SIGNING_KEY (auth/simplejwt/legacy-status.ts).
+    `UPDATE sessions SET refresh_jti = $2, previous_jti = $3, rotated_at = $4, successor_token = $5, expires_at = $6,
+       imported_from = NULL
      WHERE id = $1`,
     [sessionId, next.refreshJti, next.previousJti, next.rotatedAt, next.successorToken, next.expiresAt],
   );
