@@ -65,3 +65,37 @@ export async function waitFor(what, condition, timeoutMs = 20_000) {
     await sleep(25);
   }
 }
+
+/**
+ * A protected API of the test's own, on HTTPS: it records every request (method, Authorization,
+ * content type, body bytes), refuses the tokens in `refused` with 401 token_not_valid, and
+ * answers /always-401 with 401 token_not_valid, /forbidden with 403, /other-401 with 401
+ * not_authenticated. It stands for a service that stops trusting a token the client still thinks
+ * is fresh (the auth service revoked it, its keys were rotated).
+ */
+export async function protectedApi() {
+  const { readFileSync } = await import('node:fs');
+  const https = await import('node:https');
+  const { cert, key } = { cert: readFileSync(tlsEnv().TLS_CERT_FILE), key: readFileSync(tlsEnv().TLS_KEY_FILE) };
+  const api = { requests: [], refused: new Set() };
+  const server = https.createServer({ cert, key }, (req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+      api.requests.push({ url: req.url, token, type: req.headers['content-type'], body: Buffer.concat(chunks) });
+      const answer = (status, body) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      if (req.url === '/forbidden') return answer(403, { code: 'forbidden' });
+      if (req.url === '/other-401') return answer(401, { code: 'not_authenticated' });
+      if (req.url === '/always-401' || api.refused.has(token)) return answer(401, { code: 'token_not_valid' });
+      answer(200, { ok: true });
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  api.url = `https://127.0.0.1:${server.address().port}`;
+  api.close = () => new Promise((resolve) => server.close(resolve));
+  return api;
+}
