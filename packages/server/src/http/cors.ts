@@ -2,7 +2,7 @@
 // mode: tokens travel in bodies and the Authorization header, never in cookies.
 import type { FastifyInstance } from 'fastify';
 
-const ALLOWED_METHODS = 'GET, POST, OPTIONS';
+const ALLOWED_METHODS = 'GET, POST, DELETE, OPTIONS';
 const ALLOWED_HEADERS = 'Authorization, Content-Type';
 
 export function registerCors(app: FastifyInstance, origins: readonly string[]): void {

@@ -16,6 +16,7 @@ import { forwardAuthRoute } from './forward-auth.js';
 import { readiness } from './readiness.js';
 import { revocationFeedRoute } from './revocations.js';
 import { route } from './route.js';
+import { sessionRoutes } from './sessions.js';
 
 const ctx = (request: FastifyRequest): RequestContext => ({ clientIp: request.ip, userAgent: request.headers['user-agent'] });
 
@@ -77,6 +78,7 @@ export function routeTable(deps: Services & { config: Config }): RouteOptions[] 
         return deps.ring.jwks();
       },
     }),
+    ...sessionRoutes(deps, caller, ctx),
     revocationFeedRoute(deps.revocations),
     forwardAuthRoute(deps),
     ...discoveryRoutes(deps.config.jwt.issuer, deps.config.jwt.algorithm),
