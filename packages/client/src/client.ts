@@ -18,14 +18,24 @@ export interface AuthClientOptions {
   cookie?: boolean;
 }
 
-/** One of the caller's sessions, as GET /auth/sessions/ lists it. */
+/** One of the caller's live sessions, as GET /auth/sessions/ lists it (docs/api.md). */
 export interface SessionInfo {
+  /** The `sid` of its tokens. */
   id: string;
+  /** ISO 8601. */
   created: string;
+  /** ISO 8601, coarse (at most hourly without rotation). */
   last_used: string | null;
-  client_ip: string | null;
+  client_address: string | null;
   user_agent: string | null;
+  /** The session of this client. */
   current: boolean;
+}
+
+export interface PasswordChanged {
+  message: string;
+  /** The user's other sessions, ended by the change. */
+  sessions_revoked: number;
 }
 
 export interface User {
@@ -44,7 +54,7 @@ export interface AuthClient {
   user(): Promise<User>;
   sessions(): Promise<SessionInfo[]>;
   endSession(id: string): Promise<void>;
-  changePassword(oldPassword: string, newPassword: string): Promise<void>;
+  changePassword(oldPassword: string, newPassword: string): Promise<PasswordChanged>;
   onChange(listener: Listener): () => void;
   /** The session now, or null (no request). */
   state(): AuthState | null;
@@ -229,15 +239,14 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     getAccessToken,
     fetch: authFetch,
     user: () => api('GET', '/auth/me/') as Promise<User>,
-    sessions: () => api('GET', '/auth/sessions/') as Promise<SessionInfo[]>,
+    sessions: async () => ((await api('GET', '/auth/sessions/')) as { sessions: SessionInfo[] }).sessions,
     async endSession(id) {
       const current = read();
       await api('DELETE', `/auth/sessions/${encodeURIComponent(id)}/`);
       if (current && publicState(current).sessionId === id) write(null);
     },
-    async changePassword(oldPassword, newPassword) {
-      await api('POST', '/auth/password/change/', { old_password: oldPassword, new_password: newPassword });
-    },
+    changePassword: (oldPassword, newPassword) =>
+      api('POST', '/auth/password/change/', { old_password: oldPassword, new_password: newPassword }) as Promise<PasswordChanged>,
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
