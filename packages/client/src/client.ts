@@ -63,7 +63,7 @@ export interface AuthClient {
 }
 
 const BACKOFF_FIRST_MS = 500;
-const BACKOFF_MAX_MS = 15_000;
+const BACKOFF_MAX_MS = 10_000;
 
 export function createAuthClient(options: AuthClientOptions): AuthClient {
   const base = options.url.replace(/\/+$/, '');

@@ -1,0 +1,155 @@
+// In Chromium, the demo page on its own origin against the real service over HTTPS, with
+// access tokens of a few seconds: calls keep succeeding over several lifetimes; two tabs with
+// rotation refresh once per expiry between them and are never thrown out, with Web Locks and
+// without; a logout in one tab reaches the other at once; a restart of the service and a cut
+// network are waited out, not taken for a logout.
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { PASSWORD, sleep, waitFor } from '../helpers.js';
+import { callFor, chromiumMissing, createStage, loginThroughForm, presentedTwice } from './stage.js';
+
+const skip = chromiumMissing();
+const LIFETIME = { ACCESS_TOKEN_LIFETIME: '3s' };
+
+describe('one tab, 3 s access tokens', { skip }, () => {
+  let stage;
+  before(async () => {
+    stage = await createStage(LIFETIME);
+  });
+  afterEach(() => stage.closeTabs());
+  after(() => stage?.close());
+
+  test('protected calls keep succeeding over several lifetimes with no user action', async () => {
+    const tab = await stage.open();
+    await loginThroughForm(tab, 'alice', PASSWORD);
+    const tally = await callFor(tab, 10_000);
+    assert.deepEqual(tally.failed, []);
+    assert.ok(tally.ok > 10);
+    assert.ok(stage.refreshes.length >= 3, `${stage.refreshes.length} refreshes in 10 s of 3 s tokens`);
+    assert.ok(stage.refreshes.every((r) => r.status === 200));
+    assert.equal(await tab.evaluate(() => window.logouts), 0);
+  });
+
+  test('the service restarted mid-session: the session survives', async () => {
+    const tab = await stage.open();
+    assert.notEqual(await tab.evaluate(() => window.auth.state()), null);
+    await stage.service.stop();
+    const down = await callFor(tab, 4000);
+    assert.ok(
+      down.failed.every((code) => code === 'network_error'),
+      down.failed.join(),
+    );
+    await stage.service.start();
+    await waitFor(
+      'a call that succeeds',
+      () =>
+        tab.evaluate(() =>
+          window.auth.user().then(
+            () => true,
+            () => false,
+          ),
+        ),
+      30_000,
+    );
+    assert.deepEqual((await callFor(tab, 4000)).failed, []);
+    assert.equal(await tab.evaluate(() => window.logouts), 0);
+  });
+
+  test('the network cut and back: no logout, calls succeed again', async () => {
+    const tab = await stage.open();
+    await stage.context.setOffline(true);
+    const cut = await callFor(tab, 4000);
+    assert.ok(cut.failed.length > 0 && cut.failed.every((code) => code === 'network_error'), cut.failed.join());
+    await stage.context.setOffline(false);
+    await waitFor(
+      'a call that succeeds',
+      () =>
+        tab.evaluate(() =>
+          window.auth.user().then(
+            () => true,
+            () => false,
+          ),
+        ),
+      30_000,
+    );
+    assert.deepEqual((await callFor(tab, 4000)).failed, []);
+    assert.equal(await tab.evaluate(() => window.logouts), 0);
+  });
+
+  test('hidden: no proactive refresh; visible again: caught up at once', async () => {
+    const tab = await stage.open();
+    await tab.evaluate(() => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => window.fakeHidden === true });
+      window.fakeHidden = true;
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    const before = stage.refreshes.length;
+    await sleep(4000);
+    assert.equal(stage.refreshes.length, before, 'no refresh while hidden');
+    await tab.evaluate(() => {
+      window.fakeHidden = false;
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await tab.waitForFunction(() => window.auth.state()?.expiresAt > Date.now());
+    assert.ok(stage.refreshes.length > before);
+  });
+});
+
+for (const locks of [true, false]) {
+  describe(`two tabs, ROTATE_REFRESH_TOKENS=true, ${locks ? 'Web Locks' : 'navigator.locks removed'}`, { skip }, () => {
+    let stage;
+    before(async () => {
+      stage = await createStage({ ...LIFETIME, ROTATE_REFRESH_TOKENS: 'true' });
+      if (!locks) {
+        await stage.context.addInitScript(() => {
+          Object.defineProperty(Navigator.prototype, 'locks', { configurable: true, get: () => undefined });
+        });
+      }
+    });
+    afterEach(() => stage.closeTabs());
+    after(() => stage?.close());
+
+    test('over several expiries both tabs keep working and nobody is logged out', async () => {
+      const one = await stage.open();
+      assert.equal(await one.evaluate(() => 'locks' in navigator && Boolean(navigator.locks)), locks);
+      await loginThroughForm(one, 'alice', PASSWORD);
+      const two = await stage.open();
+      assert.notEqual(await two.evaluate(() => window.auth.state()), null, 'the second tab finds the session');
+      const [a, b] = await Promise.all([callFor(one, 12_000), callFor(two, 12_000)]);
+      assert.deepEqual([...a.failed, ...b.failed], []);
+      assert.ok(stage.refreshes.length >= 3);
+      assert.ok(
+        stage.refreshes.every((r) => r.status === 200),
+        stage.refreshes.map((r) => r.status).join(),
+      );
+      if (locks && presentedTwice(stage.refreshes)) console.log(stage.refreshes.map((r) => ({ ...r, body: r.body?.slice(-12) })));
+      if (locks) assert.equal(presentedTwice(stage.refreshes), 0, 'one refresh per expiry across both tabs');
+      assert.deepEqual(await Promise.all([one, two].map((tab) => tab.evaluate(() => window.logouts))), [0, 0]);
+      // No reuse revocation: the session is still live at the server.
+      const sessions = await one.evaluate(() => window.auth.sessions());
+      assert.equal(sessions.filter((s) => s.current).length, 1);
+    });
+
+    test('logout in one tab logs the other out within a second', async () => {
+      const one = await stage.open();
+      const two = await stage.open();
+      assert.notEqual(await two.evaluate(() => window.auth.state()), null);
+      await two.evaluate(() => {
+        window.auth.onChange((state) => {
+          if (!state) window.loggedOutAt = Date.now();
+        });
+      });
+      const started = await one.evaluate(() => {
+        const at = Date.now();
+        document.getElementById('logout').click();
+        return at;
+      });
+      await two.waitForFunction(() => window.logouts === 1 && window.auth.state() === null);
+      const took = (await two.evaluate(() => window.loggedOutAt)) - started;
+      assert.ok(took < 1000, `the other tab was told after ${took} ms`);
+      await two.waitForFunction(() => document.getElementById('status').textContent === 'Logged out');
+      const code = await two.evaluate(() => window.auth.fetch('/anything').catch((error) => error.code));
+      assert.equal(code, 'not_authenticated');
+    });
+  });
+}
