@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { CLI_CONTEXT } from '../auth/context.js';
 import { listKeys, rotateKeys } from '../auth/keys/operations.js';
 import { flushExpired } from '../auth/maintenance.js';
+import { listUserSessions, revokeSessionById } from '../auth/sessions.js';
 import { type ImportProgress, importDjango } from '../auth/simplejwt/import.js';
 import type { ImportSummary } from '../auth/simplejwt/summary.js';
 import { createUser, disableUser, enableUser, listAllUsers, setPassword } from '../auth/users.js';
@@ -115,6 +116,20 @@ export const COMMANDS = {
     summary: 'every user, with id and state',
     run: (d) => listAllUsers(d),
     print: (res) => table(res as Row[], ['id', 'username', 'isActive', 'createdAt']),
+  },
+  'sessions.list': {
+    words: ['sessions', 'list'],
+    operands: ['username'],
+    summary: "the user's live sessions: id, when opened and last used (coarse), until when, from where",
+    run: (d, a) => listUserSessions(d, need(a, 'username')),
+    print: (res) => table(res as Row[], ['id', 'createdAt', 'lastUsedAt', 'expiresAt', 'clientAddress', 'userAgent']),
+  },
+  'sessions.revoke': {
+    words: ['sessions', 'revoke'],
+    operands: ['id'],
+    summary: "end one live session (any user's), as a logout of it would",
+    run: async (d, a) => ({ id: need(a, 'id'), userId: await revokeSessionById(d, need(a, 'id'), CLI_CONTEXT) }),
+    print: (res) => [`session ${r(res).id} revoked (user id ${r(res).userId})`],
   },
   migrate: {
     words: ['migrate'],
