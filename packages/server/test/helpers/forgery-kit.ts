@@ -62,11 +62,19 @@ export async function signingKeyFromDatabase(databaseUrl: string): Promise<KeyOb
 export const headerSafe = (token: string) => !/[\r\n]/.test(token);
 
 /**
+ * Forgeries signed by our key whose claims break a rule of ours that generic libraries do not
+ * have: jose and jsonwebtoken compare an exp of 1e400 (Infinity) with the clock and accept it.
+ */
+export const CLAIMS_LENIENT_ELSEWHERE = [/ of -?1e400 /];
+
+/**
  * Forgeries that keep our valid signature over our claims and differ only in spelling or in
- * extra header parameters: refused by our stricter rules, and not expected to be refused by a
- * generic JOSE library. Every other forgery must be refused by any verifier worth the name.
+ * extra header parameters, and those above: refused by our stricter rules, and not expected to
+ * be refused by a generic JOSE library. Every other forgery must be refused by any verifier
+ * worth the name.
  */
 export const LENIENT_ELSEWHERE = [
+  ...CLAIMS_LENIENT_ELSEWHERE,
   /^jku on a token signed by our key/,
   /^x5u on a token signed by our key/,
   /^crit /,
