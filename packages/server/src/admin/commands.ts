@@ -68,11 +68,11 @@ function openSource(from: string): Promise<DjangoSource> {
   return DATABASE_URL.test(from) ? openDjangoDatabase(from) : openDumpdata(from);
 }
 
-function batchSize(value: string | undefined): number {
-  const size = Number(value ?? 1000);
-  if (!Number.isInteger(size) || size < 1 || size > 10_000)
-    throw invalidField('batch-size', 'must be a whole number from 1 to 10000');
-  return size;
+/** `--name N`: a whole number from 1 to 10000, `fallback` when the flag is not given. */
+function countFlag(args: Args, name: string, fallback: number): number {
+  const count = Number(args[name] ?? fallback);
+  if (!Number.isInteger(count) || count < 1 || count > 10_000) throw invalidField(name, 'must be a whole number from 1 to 10000');
+  return count;
 }
 const r = (result: unknown) => result as Record<string, unknown>;
 
@@ -156,7 +156,7 @@ export const COMMANDS = {
     summary: 'users (ids kept), Django hashes and SimpleJWT sessions from the Django database or a dumpdata file; idempotent',
     prepare: (a) => (a.from && !DATABASE_URL.test(a.from) ? { ...a, from: resolve(a.from) } : a),
     run: async (d, a, io) => {
-      const size = batchSize(a['batch-size']);
+      const size = countFlag(a, 'batch-size', 1000);
       const source = await openSource(need(a, 'from'));
       try {
         return await importDjango(
@@ -181,7 +181,7 @@ export const COMMANDS = {
         since: time(a.since),
         until: time(a.until),
         event: a.event,
-        limit: Math.min(Number(a.limit ?? 100) || 100, 10_000),
+        limit: countFlag(a, 'limit', 100),
       }),
     print: (res) => table(res as Row[], ['at', 'event', 'username', 'userId', 'clientIp', 'userAgent', 'details']),
   },

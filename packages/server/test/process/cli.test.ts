@@ -118,6 +118,8 @@ for (const driver of DRIVERS) {
         [['user', 'create', 'bob'], 'short\n', 1, /at least 8 characters/],
         [['user', 'disable', 'nobody'], undefined, 1, /No such user/],
         [['audit', '--since', 'yesterday'], undefined, 1, /not a time/],
+        [['audit', '--limit', '-5'], undefined, 1, /limit: must be a whole number from 1 to 10000/],
+        [['audit', '--limit', 'all'], undefined, 1, /limit: must be a whole number from 1 to 10000/],
       ];
       for (const [args, input, code, message] of cases) {
         const run = await cli(args, input);
