@@ -9,7 +9,7 @@ import { listKeys, rotateKeys } from '../auth/keys/operations.js';
 import { flushExpired } from '../auth/maintenance.js';
 import { type ImportProgress, importDjango } from '../auth/simplejwt/import.js';
 import type { ImportSummary } from '../auth/simplejwt/summary.js';
-import { createUser, disableUser, enableUser, listAllUsers, setPassword } from '../auth/users.js';
+import { createUser, disableUser, enableUser, listAllUsers, listUserSessions, setPassword } from '../auth/users.js';
 import { parseDuration } from '../config/duration.js';
 import { openDumpdata } from '../db/django/dumpdata-source.js';
 import { openDjangoDatabase } from '../db/django/postgres-source.js';
@@ -115,6 +115,14 @@ export const COMMANDS = {
     summary: 'every user, with id and state',
     run: (d) => listAllUsers(d),
     print: (res) => table(res as Row[], ['id', 'username', 'isActive', 'createdAt']),
+  },
+  'user.sessions': {
+    words: ['user', 'sessions'],
+    operands: ['username'],
+    flags: { limit: 'N' },
+    summary: 'live sessions of the user (neither revoked nor expired), newest first; at most N (100)',
+    run: (d, a) => listUserSessions(d, need(a, 'username'), countFlag(a, 'limit', 100)),
+    print: (res) => table(res as Row[], ['id', 'createdAt', 'lastRefreshAt', 'expiresAt', 'imported']),
   },
   migrate: {
     words: ['migrate'],
