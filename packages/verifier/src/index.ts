@@ -3,7 +3,7 @@
 // subpaths ./fastify, ./express and ./websocket; forged tokens for tests are ./testing.
 export { isVerifierError, VERIFIER_REASONS, VerifierError, type VerifierErrorCode, type VerifierReason } from './errors.js';
 export { type RefusalAnswer, refusalAnswer } from './http-answer.js';
-export { encodeSegment, hs256, splitCompact, toLowS, verifySignature } from './jws.js';
+export { decodeJsonSegment, encodeSegment, hs256, splitCompact, toLowS, verifySignature } from './jws.js';
 export type { KeyLookup, VerificationKey } from './keys.js';
 export { sharedSecretKey } from './keys.js';
 export type { VerifierOptions } from './options.js';

@@ -28,7 +28,7 @@ import {
   type TokenClaims,
   type TokenType,
 } from '@auth-service/protocol';
-import { splitCompact, verifySignature } from './jws.js';
+import { decodeJsonSegment, splitCompact, verifySignature } from './jws.js';
 import type { KeyLookup } from './keys.js';
 import type { Refusal } from './refusals.js';
 import type { VerifiedCache } from './verified-cache.js';
@@ -67,7 +67,7 @@ export function validateToken<T extends TokenType>(token: unknown, options: Vali
   if (typeof token !== 'string' || token.length > TOKEN_MAX_LENGTH) return refuse('malformed');
   const parts = splitCompact(token);
   if (!parts) return refuse('malformed');
-  const header = parseJson(parts[0]);
+  const header = decodeJsonSegment(parts[0]);
   if (!header) return refuse('malformed');
   const { kid, alg } = header;
   if (Object.keys(header).some((name) => !HEADER_PARAMETERS.has(name))) return refuse('header');
@@ -79,7 +79,7 @@ export function validateToken<T extends TokenType>(token: unknown, options: Vali
   if (!key) return refuse('unknown_key', kid);
   if (alg !== key.alg) return refuse('algorithm', kid);
   if (!verifySignature(key, `${parts[0]}.${parts[1]}`, Buffer.from(parts[2], 'base64url'))) return refuse('signature', kid);
-  const payload = parseJson(parts[1]);
+  const payload = decodeJsonSegment(parts[1]);
   if (!payload) return refuse('malformed', kid);
   options.verified?.add(token, { kid, typ: typ as string, payload });
   return checkClaims(payload, typ as string, kid, options);
@@ -135,13 +135,3 @@ function audienceMatches(aud: unknown, audience: string): boolean {
 }
 
 const refuse = (reason: Refusal, kid?: string) => ({ ok: false, reason, ...(kid ? { kid } : {}) }) as const;
-
-/** A base64url JSON object, or null. */
-function parseJson(segment: string): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}

@@ -10,7 +10,7 @@
 // bounded length, a header of exactly alg HS256 and typ JWT (RFC 8725 3.1: the algorithm is
 // fixed by the key, never by the token), the HMAC compared in constant time, then the claims.
 import { JTI_PATTERN, TOKEN_MAX_LENGTH, type TokenType } from '@auth-service/protocol';
-import { type Refusal, splitCompact, verifySignature } from '@auth-service/verifier';
+import { decodeJsonSegment, type Refusal, splitCompact, verifySignature } from '@auth-service/verifier';
 
 /** SimpleJWT's claims (user_id is its default USER_ID_CLAIM). */
 export interface LegacyClaims {
@@ -40,14 +40,14 @@ export function validateLegacyToken(token: unknown, o: LegacyValidateOptions): L
   if (typeof token !== 'string' || token.length > TOKEN_MAX_LENGTH) return refuse('malformed');
   const parts = splitCompact(token);
   if (!parts) return refuse('malformed');
-  const header = parseJson(parts[0]);
+  const header = decodeJsonSegment(parts[0]);
   if (!header) return refuse('malformed');
   if (Object.keys(header).some((name) => name !== 'alg' && name !== 'typ')) return refuse('header');
   if (header.typ !== undefined && header.typ !== 'JWT') return refuse('header');
   if (header.alg !== 'HS256') return refuse('algorithm');
   const key = { kid: 'simplejwt', alg: 'HS256', secret: o.key } as const;
   if (!verifySignature(key, `${parts[0]}.${parts[1]}`, Buffer.from(parts[2], 'base64url'))) return refuse('signature');
-  const payload = parseJson(parts[1]);
+  const payload = decodeJsonSegment(parts[1]);
   if (!payload) return refuse('malformed');
   return checkClaims(payload, o);
 }
@@ -77,14 +77,4 @@ function wellFormed(c: LegacyClaims): boolean {
     c.user_id > 0 &&
     (c.token_type === 'access' || c.token_type === 'refresh')
   );
-}
-
-/** A base64url JSON object, or null. */
-function parseJson(segment: string): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
 }
