@@ -5,24 +5,11 @@
 // test shows that the same forging code, given our own key, yields tokens that are accepted.
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import {
-  attackerFrom,
-  enc,
-  es256,
-  FORGERIES,
-  hs256,
-  jwt,
-  type Kit,
-  kitFor,
-  NONE_SPELLINGS,
-  signedByUs,
-} from '@auth-service/verifier/testing';
-import { generate } from 'selfsigned';
+import { enc, es256, FORGERIES, hs256, jwt, type Kit, NONE_SPELLINGS, signedByUs } from '@auth-service/verifier/testing';
 import { createTestApp, DRIVERS, serviceSigningKey, type TestApp } from './helpers/app.js';
 import { bearer, type Endpoint, expectCode, pairAccepted } from './helpers/endpoint.js';
+import { forgeryKit, headerSafe, type KitHandle } from './helpers/forgery-kit.js';
 import { claimsOf, headerOf } from './helpers/http.js';
 
 /** Sends `token` to every entry point; each must refuse it. */
@@ -31,7 +18,7 @@ async function refusedEverywhere(api: Endpoint, token: string, what: string): Pr
   expectCode(await api.post('/auth/logout/', { refresh_token: token }), 400, 'logout_failed', `${what} at logout`);
   expectCode(await api.post('/auth/token/verify/', { token }), 401, 'token_not_valid', `${what} at verify`);
   // An HTTP header cannot carry a line break; a space splits the Bearer value (docs/api.md).
-  if (/[\r\n]/.test(token)) return;
+  if (!headerSafe(token)) return;
   const me = await api.get('/auth/me/', bearer(token));
   const expected = token.trim().includes(' ') || token !== token.trim() ? 'bad_authorization_header' : 'token_not_valid';
   expectCode(me, 401, expected, `${what} at /auth/me/`);
@@ -53,37 +40,17 @@ for (const driver of DRIVERS) {
     describe('forged tokens', () => {
       let kit: Kit;
       let live: { refresh: string; access: string };
-      let listenerHits: string[];
-      let closeListener: () => Promise<void>;
+      let forging: KitHandle;
 
       before(async () => {
         live = await t.api.login('alice');
-        // The attacker's key server: any fetch of a jku/x5u would land here.
-        listenerHits = [];
-        const pems = await generate([{ name: 'commonName', value: 'attacker.example' }], {
-          keyType: 'ec',
-          curve: 'P-256',
-          algorithm: 'sha256',
-        } as never);
-        const attacker = attackerFrom(pems.private, pems.cert);
-        const server = createServer((req, res) => {
-          listenerHits.push(req.url ?? '');
-          res.setHeader('content-type', 'application/json');
-          res.end(JSON.stringify({ keys: [{ ...attacker.publicJwk, kid: attacker.kid, alg: 'ES256', use: 'sig' }] }));
-        });
-        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-        closeListener = () => new Promise((resolve) => server.close(() => resolve()));
-        // Our public key as anyone can get it: from the JWKS.
-        const jwks = await t.api.get('/auth/.well-known/jwks.json');
-        const published = (jwks.body.keys as Record<string, unknown>[])[0] as Record<string, unknown>;
-        kit = kitFor({
-          published,
-          ours: es256(serviceSigningKey(t)),
-          attacker,
-          listenerUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        });
+        // Our public key as anyone can get it (the JWKS); the attacker's key server counts any
+        // fetch of a jku/x5u.
+        const jwks = (await t.api.get('/auth/.well-known/jwks.json')).body as { keys: Record<string, unknown>[] };
+        forging = await forgeryKit(jwks, serviceSigningKey(t));
+        kit = forging.kit;
       });
-      after(() => closeListener());
+      after(() => forging.close());
 
       test('control: the forging code with our own key makes tokens that are accepted', async () => {
         assert.equal(headerOf(live.access).kid, kit.kid);
@@ -98,7 +65,7 @@ for (const driver of DRIVERS) {
             await refusedEverywhere(t.api, forge(kit, claims), `${name} (${claims.token_type} claims)`);
           }
           // Key locations named by a token (jku, x5u) are never fetched.
-          assert.deepEqual(listenerHits, []);
+          assert.deepEqual(forging.listenerHits, []);
         });
       }
 

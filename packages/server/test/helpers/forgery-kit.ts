@@ -15,7 +15,8 @@ export interface KitHandle {
   close(): Promise<void>;
 }
 
-export async function forgeryKit(jwksUrlOrKeys: { keys: Record<string, unknown>[] }, ours: KeyObject): Promise<KitHandle> {
+/** The kit for the first key of `jwks` (as the service publishes it), `ours` its private key. */
+export async function forgeryKit(jwks: { keys: Record<string, unknown>[] }, ours: KeyObject): Promise<KitHandle> {
   const pems = await generate([{ name: 'commonName', value: 'attacker.example' }], {
     keyType: 'ec',
     curve: 'P-256',
@@ -29,7 +30,7 @@ export async function forgeryKit(jwksUrlOrKeys: { keys: Record<string, unknown>[
     res.end(JSON.stringify({ keys: [{ ...attacker.publicJwk, kid: attacker.kid, alg: 'ES256', use: 'sig' }] }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const published = jwksUrlOrKeys.keys[0];
+  const published = jwks.keys[0];
   if (!published) throw new Error('the JWKS is empty');
   const kit = kitFor({
     published,
