@@ -15,6 +15,7 @@ export {
   type RevocationFeedStatus,
 } from './revocations.js';
 export { type SseEvent, SseParser } from './sse.js';
+export { timeRefusal } from './times.js';
 export { type ClaimsOf, type ValidateOptions, type Validation, validateToken } from './validate.js';
 export { type Verified, VerifiedCache } from './verified-cache.js';
 export { createVerifier, type Verifier } from './verifier.js';

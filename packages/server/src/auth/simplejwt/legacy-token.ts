@@ -8,9 +8,10 @@
 // As strict as ours where the formats agree: compact JWS of canonical base64url (PyJWT also
 // takes other spellings of the last character; the old service's own tokens are canonical),
 // bounded length, a header of exactly alg HS256 and typ JWT (RFC 8725 3.1: the algorithm is
-// fixed by the key, never by the token), the HMAC compared in constant time, then the claims.
+// fixed by the key, never by the token), the HMAC compared in constant time, then the claims,
+// their times by our own rule (the verifier's timeRefusal).
 import { JTI_PATTERN, TOKEN_MAX_LENGTH, type TokenType } from '@auth-service/protocol';
-import { decodeJsonSegment, type Refusal, splitCompact, verifySignature } from '@auth-service/verifier';
+import { decodeJsonSegment, type Refusal, splitCompact, timeRefusal, verifySignature } from '@auth-service/verifier';
 
 /** SimpleJWT's claims (user_id is its default USER_ID_CLAIM). */
 export interface LegacyClaims {
@@ -56,21 +57,17 @@ function checkClaims(payload: Record<string, unknown>, o: LegacyValidateOptions)
   const c = payload as unknown as LegacyClaims & { nbf?: unknown; sid?: unknown };
   // A token that names a session is of our format: it never passes as an old one.
   if (!wellFormed(c) || c.sid !== undefined) return refuse('claims');
-  const nowS = o.now / 1000;
-  if (nowS >= c.exp + o.leewayS) return refuse('expired');
-  if (c.iat > nowS + o.leewayS) return refuse('not_yet_valid');
-  if (c.nbf !== undefined && !(typeof c.nbf === 'number' && c.nbf <= nowS + o.leewayS)) return refuse('not_yet_valid');
+  const times = timeRefusal(c, o.now, o.leewayS);
+  if (times) return refuse(times);
   if (c.token_type !== o.expected) return refuse('type');
   // An access token of the old service lives ACCESS_TOKEN_LIFETIME: one that claims more was
   // not made by it as configured, and is not honoured past what it could have been given.
-  if (c.token_type === 'access' && c.exp - nowS > o.accessLifetimeS + o.leewayS) return refuse('claims');
+  if (c.token_type === 'access' && c.exp - o.now / 1000 > o.accessLifetimeS + o.leewayS) return refuse('claims');
   return { ok: true, claims: { token_type: c.token_type, exp: c.exp, iat: c.iat, jti: c.jti, user_id: c.user_id } };
 }
 
 function wellFormed(c: LegacyClaims): boolean {
   return (
-    Number.isFinite(c.exp) &&
-    Number.isFinite(c.iat) &&
     typeof c.jti === 'string' &&
     JTI_PATTERN.test(c.jti) &&
     Number.isSafeInteger(c.user_id) &&
