@@ -1,6 +1,7 @@
 // Every operator command, one entry each: its words, operands and flags (from which the CLI
-// derives its usage text and its parsing), what it runs (a use case: commands write no SQL of
-// their own) and how its result reads on a terminal. The same table serves a local run (the
+// derives its usage text and its parsing), what it runs (a use case, or for migrate and audit
+// the database function itself: commands write no SQL of their own) and how its result reads
+// on a terminal. The same table serves a local run (the
 // CLI opened the database itself) and a run through the admin socket (the service owns the
 // embedded database).
 import { resolve } from 'node:path';
