@@ -11,7 +11,7 @@ import { flushExpired } from '../auth/maintenance.js';
 import { type ImportProgress, importDjango } from '../auth/simplejwt/import.js';
 import type { ImportSummary } from '../auth/simplejwt/summary.js';
 import { createUser, disableUser, enableUser, listAllUsers, listUserSessions, setPassword } from '../auth/users.js';
-import { parseDuration } from '../config/duration.js';
+import { parseDurationWithUnit } from '../config/duration.js';
 import { openDumpdata } from '../db/django/dumpdata-source.js';
 import { openDjangoDatabase } from '../db/django/postgres-source.js';
 import type { DjangoSource } from '../db/django/source.js';
@@ -54,7 +54,7 @@ const need = (args: Args, name: string): string => {
 /** An ISO 8601 time, or a relative one ("24h": that long ago). */
 const time = (value: string | undefined): Date | undefined => {
   if (value === undefined) return undefined;
-  const ago = /^\d+[smhd]$/.test(value) ? parseDuration(value) : null;
+  const ago = parseDurationWithUnit(value);
   const parsed = new Date(ago === null ? value : Date.now() - ago);
   if (Number.isNaN(parsed.getTime())) throw invalidField('time', `"${value}" is not a time (ISO 8601, or relative like 24h)`);
   return parsed;

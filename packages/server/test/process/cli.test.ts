@@ -124,6 +124,9 @@ for (const driver of DRIVERS) {
         assert.ok(seen.has(event), `${event} in ${[...seen].join(', ')}`);
       }
       assertOk(await cli(['audit', '--user', 'alice', '--event', 'user_created']), /user_created\s+alice/);
+      // Relative times in the grammar of the settings (config/duration.ts): decimals and ms too.
+      assertOk(await cli(['audit', '--user', 'alice', '--event', 'user_created', '--since', '1.5h']), /user_created\s+alice/);
+      assertOk(await cli(['audit', '--user', 'alice', '--since', '1ms']), /^\(none\)$/m);
     });
 
     test('mistakes: non-zero exit, a clear message, no stack trace', async () => {
