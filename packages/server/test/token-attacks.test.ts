@@ -1,8 +1,9 @@
 // The forged-token table (@auth-service/verifier/testing, which the verifier also runs against
 // validateToken directly) sent to every entry point that reads a token: refresh, logout,
-// verify and /auth/me/. Each forgery is built from the
-// claims of a LIVE session of ours, so that only the forged part can make it fail; a control
-// test shows that the same forging code, given our own key, yields tokens that are accepted.
+// verify, /auth/me/ and /auth/logout/all/ (the gateway check has its own: forward-auth.test.ts).
+// Each forgery is built from the claims of a LIVE session of ours, so that only the forged part
+// can make it fail; a control test shows that the same forging code, given our own key, yields
+// tokens that are accepted.
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -19,9 +20,9 @@ async function refusedEverywhere(api: Endpoint, token: string, what: string): Pr
   expectCode(await api.post('/auth/token/verify/', { token }), 401, 'token_not_valid', `${what} at verify`);
   // An HTTP header cannot carry a line break; a space splits the Bearer value (docs/api.md).
   if (!headerSafe(token)) return;
-  const me = await api.get('/auth/me/', bearer(token));
   const expected = token.trim().includes(' ') || token !== token.trim() ? 'bad_authorization_header' : 'token_not_valid';
-  expectCode(me, 401, expected, `${what} at /auth/me/`);
+  expectCode(await api.get('/auth/me/', bearer(token)), 401, expected, `${what} at /auth/me/`);
+  expectCode(await api.post('/auth/logout/all/', {}, bearer(token)), 401, expected, `${what} at /auth/logout/all/`);
 }
 
 for (const driver of DRIVERS) {
