@@ -27,7 +27,7 @@ for (const driver of DRIVERS) {
 
       const table = await cli(['sessions', 'list', 'carol']);
       assert.equal(table.code, 0, table.stderr);
-      assert.match(table.stdout, /^id\s+createdAt\s+lastUsedAt\s+expiresAt\s+clientAddress\s+userAgent$/m);
+      assert.match(table.stdout, /^id\s+createdAt\s+lastUsedAt\s+expiresAt\s+clientAddress\s+userAgent\s+imported$/m);
       for (const pair of [kept, ended])
         assert.match(table.stdout, new RegExp(`^${sid(pair.access)}\\s+\\d{4}-\\d\\d-\\d\\dT`, 'm'));
       const listed = JSON.parse((await cli(['sessions', 'list', 'carol', '--json'])).stdout) as Array<Record<string, unknown>>;
