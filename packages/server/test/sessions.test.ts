@@ -4,13 +4,15 @@
 // of a new one, every other session ended). And the attacker: someone else's token, a refresh
 // token as Bearer, guessed session ids. On both databases; the feed over real HTTPS.
 import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { LAST_USED_INTERVAL_MS } from '../src/auth/sessions.js';
-import { DRIVERS } from './helpers/app.js';
+import { DRIVERS, useTestApp } from './helpers/app.js';
 import { bearer, expectCode, pairAccepted, pairRefused, type TokenPair } from './helpers/endpoint.js';
 import { FEED_TOKEN, readFeed } from './helpers/feed.js';
 import { claimsOf } from './helpers/http.js';
 import { createListeningApp, type ListeningApp } from './helpers/listening.js';
+import { simplejwtToken } from './helpers/simplejwt.js';
 import { assertThrottled } from './helpers/throttle.js';
 
 const sidOf = (pair: TokenPair) => String(claimsOf(pair.access).sid);
@@ -94,9 +96,15 @@ for (const driver of DRIVERS) {
         access = String(res.body.access);
       };
 
+      // A row's xmin changes with every UPDATE of it: unchanged means the refresh wrote nothing.
+      const version = async () =>
+        (await t.db.query<{ v: string }>('SELECT xmin::text AS v FROM sessions WHERE id = $1', [sidOf(pair)]))[0]?.v;
+      const unwritten = await version();
       t.clock.advance(LAST_USED_INTERVAL_MS / 2);
       await refresh();
+      await refresh();
       assert.equal(await lastUsed(), opened, 'within the interval: no write');
+      assert.equal(await version(), unwritten, 'the session row was not written at all');
       t.clock.advance(LAST_USED_INTERVAL_MS / 2 + 1000);
       const at = new Date(t.clock.now()).toISOString();
       await refresh();
@@ -145,12 +153,13 @@ for (const driver of DRIVERS) {
       const victim = await t.api.login('s-victim');
       const mallory = await t.api.login('s-mallory');
       const bodies = [];
-      for (const id of [sidOf(victim), crypto.randomUUID(), sidOf(victim).toUpperCase(), 'not-a-session', '1', "x' OR '1'='1"]) {
+      for (const id of [sidOf(victim), randomUUID(), sidOf(victim).toUpperCase(), 'not-a-session', '1', "x' OR '1'='1"]) {
         const res = await end(mallory, encodeURIComponent(id));
         expectCode(res, 404, 'session_not_found', `DELETE ${id}`);
         bodies.push(res.raw);
       }
       assert.equal(new Set(bodies).size, 1, 'one answer whatever the id: nothing to enumerate');
+      assert.deepEqual(JSON.parse(bodies[0] as string), { detail: 'No such session.', code: 'session_not_found' });
       await pairAccepted(t.api, victim, 'the victim');
       assert.ok(
         (await sessionsOf(mallory)).every((s) => s.id !== sidOf(victim)),
@@ -256,6 +265,26 @@ for (const driver of DRIVERS) {
       await t.api.login('s-guess', 'the-owner-password');
     });
 
+    test('password change: two at once with the same old password, one wins, the other is a wrong password', async () => {
+      await t.user('s-race');
+      const [a, b] = [await t.api.login('s-race'), await t.api.login('s-race')];
+      const answers = await Promise.all([
+        change(a, { old_password: 's-race-password-1', new_password: 'password-of-tab-a' }),
+        change(b, { old_password: 's-race-password-1', new_password: 'password-of-tab-b' }),
+      ]);
+      const statuses = answers.map((r) => r.status).sort();
+      assert.deepEqual(statuses, [200, 400], answers.map((r) => r.raw).join(' | '));
+      const winner = answers[0]?.status === 200 ? 'a' : 'b';
+      assert.equal(answers.find((r) => r.status === 400)?.body.code, 'wrong_password');
+      await t.api.login('s-race', `password-of-tab-${winner}`);
+      expectCode(
+        await t.api.post('/auth/login/', { username: 's-race', password: `password-of-tab-${winner === 'a' ? 'b' : 'a'}` }),
+        401,
+        'no_active_account',
+        'the loser did not change it',
+      );
+    });
+
     test('CORS lets allowed origins DELETE; the new paths refuse other methods', async () => {
       const pre = await t.api.request('OPTIONS', '/auth/sessions/x/', undefined, {
         origin: 'https://app.example.test',
@@ -265,6 +294,57 @@ for (const driver of DRIVERS) {
       assert.equal(pre.headers['access-control-allow-credentials'], undefined, 'no credentials without REFRESH_COOKIE');
       expectCode(await t.api.get('/auth/password/change/'), 405, 'method_not_allowed');
       expectCode(await t.api.post('/auth/sessions/', {}), 405, 'method_not_allowed');
+    });
+  });
+}
+
+for (const driver of DRIVERS) {
+  describe(`sessions with rotation and with SimpleJWT tokens (${driver})`, () => {
+    const key = `django-insecure-${randomBytes(24).toString('hex')}`;
+    const t = useTestApp(driver, { ROTATE_REFRESH_TOKENS: 'true', SIMPLEJWT_SIGNING_KEY: key });
+
+    test('with rotation, every rotation records the use (it writes the row anyway)', async () => {
+      await t.user('r-used');
+      const pair = await t.api.login('r-used');
+      t.clock.advance(60_000);
+      const res = await t.api.post('/auth/token/refresh/', { refresh: pair.refresh });
+      assert.equal(res.status, 200, res.raw);
+      const list = await t.api.get('/auth/sessions/', bearer(String(res.body.access)));
+      const [mine] = (list.body as { sessions: Record<string, unknown>[] }).sessions;
+      assert.equal(mine?.last_used, new Date(t.clock.now()).toISOString());
+      assert.notEqual(mine?.last_used, mine?.created);
+    });
+
+    test('an access token of the old service names no session: none is current; a password change ends them all', async () => {
+      const id = await t.user('r-legacy');
+      const ours = await t.api.login('r-legacy');
+      const imported = randomUUID();
+      await t.db.query(
+        `INSERT INTO sessions (id, user_id, refresh_jti, created_at, expires_at, imported_from)
+         VALUES ($1, $2, $3, $4, $5, 'simplejwt')`,
+        [imported, id, randomUUID(), new Date(t.clock.now()), new Date(t.clock.now() + 86_400_000)],
+      );
+      const legacy = simplejwtToken(key, 'access', id, { nowS: Math.floor(t.clock.now() / 1000) });
+      const list = await t.api.get('/auth/sessions/', bearer(legacy));
+      assert.equal(list.status, 200, list.raw);
+      const sessions = (list.body as { sessions: Record<string, unknown>[] }).sessions;
+      assert.deepEqual(sessions.map((s) => s.id).sort(), [imported, sidOf(ours)].sort());
+      assert.ok(
+        sessions.every((s) => s.current === false),
+        'no session is current',
+      );
+      const old = sessions.find((s) => s.id === imported);
+      assert.deepEqual([old?.client_address, old?.user_agent], [null, null], 'an imported session has no address or agent');
+
+      const res = await t.api.post(
+        '/auth/password/change/',
+        { old_password: 'r-legacy-password-1', new_password: 'a-new-legacy-password' },
+        bearer(legacy),
+      );
+      assert.equal(res.status, 200, res.raw);
+      assert.equal(res.body.sessions_revoked, 2, 'no current session to keep');
+      await pairRefused(t.api, ours, 'our session of the user');
+      expectCode(await t.api.get('/auth/me/', bearer(legacy)), 401, 'token_not_valid', 'the old token, its session gone');
     });
   });
 }

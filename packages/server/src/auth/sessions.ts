@@ -1,12 +1,12 @@
 // A user's own sessions: GET /auth/sessions/ lists the live ones, DELETE /auth/sessions/{id}/
-// ends one; the CLI's `sessions list` and `sessions revoke` do the same for an operator.
+// ends one; the CLI's `sessions revoke` ends any user's (`sessions list` is users.ts's).
 // Ending a session is a logout of it: the same UPDATE of revoked_at (so the revocation feed
 // and every verifier see it), audited in the same transaction.
 import { MESSAGES, type SessionInfo } from '@auth-service/protocol';
 import type { Database } from '../db/port.js';
-import { listLiveSessions, revokeLiveSession, type SessionRow, touchSession } from '../db/repos/user-sessions.js';
-import { findUserByUsername } from '../db/repos/users.js';
-import { AuthError, invalidField } from '../errors.js';
+import { listLiveSessions, type SessionSummary } from '../db/repos/sessions.js';
+import { revokeLiveSession, touchSession } from '../db/repos/user-sessions.js';
+import { AuthError } from '../errors.js';
 import type { AuditLog } from './audit.js';
 import type { Clock, RequestContext } from './context.js';
 
@@ -15,6 +15,9 @@ import type { Clock, RequestContext } from './context.js';
  * refreshing stays one read (plus one write per session per interval at most).
  */
 export const LAST_USED_INTERVAL_MS = 3_600_000;
+
+/** The newest sessions GET /auth/sessions/ lists at most: bounds the answer of a user who logs in in a loop. */
+export const SESSIONS_LISTED_MAX = 1000;
 
 export interface SessionsDeps {
   db: Database;
@@ -30,11 +33,11 @@ export async function listSessions(
   userId: number,
   currentId: string,
 ): Promise<SessionInfo[]> {
-  const rows = await listLiveSessions(deps.db, userId, new Date(deps.now()));
+  const rows = await listLiveSessions(deps.db, userId, new Date(deps.now()), SESSIONS_LISTED_MAX);
   return rows.map((row) => describeSession(row, currentId));
 }
 
-function describeSession(row: SessionRow, currentId: string): SessionInfo {
+function describeSession(row: SessionSummary, currentId: string): SessionInfo {
   return {
     id: row.id,
     created: row.createdAt.toISOString(),
@@ -56,13 +59,6 @@ export async function endSession(deps: SessionsDeps, userId: number, sessionId: 
     if (revoked === null) throw sessionNotFound();
     await deps.audit.recordIn(tx, { event: 'session_ended', userId, details: { sid: sessionId.toLowerCase() } }, ctx);
   });
-}
-
-/** `sessions list <username>`: every live session of a user, for an operator. */
-export async function listUserSessions(deps: Pick<SessionsDeps, 'db' | 'now'>, username: string): Promise<SessionRow[]> {
-  const user = await findUserByUsername(deps.db, username);
-  if (!user) throw invalidField('username', 'No such user.');
-  return listLiveSessions(deps.db, user.id, new Date(deps.now()));
 }
 
 /** `sessions revoke <id>`: ends any user's live session, for an operator; returns its user id. */

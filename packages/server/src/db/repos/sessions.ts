@@ -110,6 +110,33 @@ export async function revokeSession(db: Queryable, sessionId: string, reason: st
   return row?.userId ?? null;
 }
 
+/** A live session as its user and an operator see it: when it began, was last used or rotated, ends, and where from. */
+export interface SessionSummary {
+  id: string;
+  createdAt: Date;
+  /** The last rotation of its refresh token (null without rotation). */
+  lastRefreshAt: Date | null;
+  /** Coarse: a refresh records itself at most once an interval (auth/sessions.ts); the creation time if never. */
+  lastUsedAt: Date;
+  expiresAt: Date;
+  imported: boolean;
+  /** Of the login that opened it (migration 015); null before that and for imported sessions. */
+  clientAddress: string | null;
+  userAgent: string | null;
+}
+
+/** Up to `limit` of a user's sessions that are neither revoked nor expired at `now`, newest first. */
+export function listLiveSessions(db: Queryable, userId: number, now: Date, limit: number): Promise<SessionSummary[]> {
+  return db.query<SessionSummary>(
+    `SELECT id, created_at AS "createdAt", rotated_at AS "lastRefreshAt", coalesce(last_used_at, created_at) AS "lastUsedAt",
+       expires_at AS "expiresAt", imported_from IS NOT NULL AS imported,
+       client_address AS "clientAddress", user_agent AS "userAgent"
+     FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2
+     ORDER BY created_at DESC, id LIMIT $3`,
+    [userId, now, limit],
+  );
+}
+
 /** Revokes every live session of a user; returns how many. */
 export async function revokeUserSessions(db: Queryable, userId: number, reason: string, now: Date): Promise<number> {
   const rows = await db.query(

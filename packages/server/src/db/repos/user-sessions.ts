@@ -1,36 +1,8 @@
-// A user's own view of their sessions (GET/DELETE /auth/sessions/, the password change, the
-// CLI's `sessions` commands). Revoking goes through the same UPDATE of revoked_at as logout,
+// Ending sessions on a user's or an operator's word (DELETE /auth/sessions/, the password
+// change, `sessions revoke`), and the coarse record of a session's use. (Listing them:
+// sessions.ts, listLiveSessions.) Revoking goes through the same UPDATE of revoked_at as logout,
 // so the sessions trigger (migration 013) puts every such end in the revocation feed.
 import { one, type Queryable } from '../port.js';
-
-export interface SessionRow {
-  id: string;
-  userId: number;
-  createdAt: Date;
-  lastUsedAt: Date;
-  expiresAt: Date;
-  clientAddress: string | null;
-  userAgent: string | null;
-}
-
-const SESSION_COLUMNS = `s.id, s.user_id AS "userId", s.created_at AS "createdAt",
-  coalesce(s.last_used_at, s.created_at) AS "lastUsedAt", s.expires_at AS "expiresAt",
-  s.client_address AS "clientAddress", s.user_agent AS "userAgent"`;
-
-/** The user's live sessions (not revoked, not expired at `now`), newest first. */
-export function listLiveSessions(db: Queryable, userId: number, now: Date): Promise<SessionRow[]> {
-  return db.query<SessionRow>(
-    `SELECT ${SESSION_COLUMNS} FROM sessions s
-     WHERE s.user_id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2
-     ORDER BY s.created_at DESC, s.id`,
-    [userId, now],
-  );
-}
-
-/** One session by id, any user's, live or not (the CLI's `sessions revoke` reports on it). */
-export function findSession(db: Queryable, sessionId: string): Promise<SessionRow | null> {
-  return one<SessionRow>(db, `SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.id = $1`, [sessionId]);
-}
 
 /**
  * Revokes the session `sessionId` if it is a live session of `userId` (null: any user's, for
