@@ -192,6 +192,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   if (typeof document === 'object') document.addEventListener('visibilitychange', onVisible);
   if (typeof addEventListener === 'function') addEventListener('online', onOnline);
   schedule();
+  // Cookie mode keeps no refresh token where scripts can read it: a new page asks the cookie.
+  if (cookie && !read()) getAccessToken().catch(() => undefined);
 
   async function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const token = await getAccessToken();
@@ -226,8 +228,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       try {
         await call('POST', '/auth/logout/', cookie ? {} : { refresh_token: s?.refresh });
       } catch (err) {
-        // Already over at the server (another tab, an expiry): nothing left to end.
-        if ((err as AuthError).code !== 'logout_failed') throw err;
+        // 400: already over at the server (another tab, an expiry), or no cookie: nothing left to end.
+        if ((err as AuthError).status !== 400) throw err;
       }
     },
     async logoutAll() {

@@ -3,8 +3,8 @@
 import { AuthError, answerError, networkError } from './errors.js';
 
 const REQUEST_TIMEOUT_MS = 10_000;
-/** Cookie mode: the custom header the service requires of every request that uses the cookie. */
-export const CSRF_HEADER = 'x-requested-with';
+/** Cookie mode: the custom header the service requires of every request that uses the cookie (docs/api.md). */
+const CSRF_HEADER = 'x-auth-csrf';
 
 export type Caller = (method: string, path: string, body?: unknown, token?: string) => Promise<unknown>;
 
@@ -13,7 +13,7 @@ export function caller(base: string, cookie: boolean): Caller {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (token) headers.authorization = `Bearer ${token}`;
-    if (cookie) headers[CSRF_HEADER] = 'auth-client';
+    if (cookie) headers[CSRF_HEADER] = '1';
     let res: Response;
     try {
       res = await fetch(base + path, {
