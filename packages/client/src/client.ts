@@ -64,6 +64,7 @@ export interface AuthClient {
 
 const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 10_000;
+const SETTLE_MS = 50;
 
 export function createAuthClient(options: AuthClientOptions): AuthClient {
   const base = options.url.replace(/\/+$/, '');
@@ -115,13 +116,15 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
 
   /** One refresh at a time in this tab (callers share it), and under the lock across tabs. */
   function refreshOnce(seenAccess: string | undefined): Promise<string> {
-    inflight ??= withLock(key, () => refreshUnlocked(seenAccess)).finally(() => {
+    inflight ??= withLock(key, (waited) => refreshUnlocked(seenAccess, waited)).finally(() => {
       inflight = null;
     });
     return inflight;
   }
 
-  async function refreshUnlocked(seenAccess: string | undefined): Promise<string> {
+  async function refreshUnlocked(seenAccess: string | undefined, waited = false): Promise<string> {
+    // After another tab's turn: let its new tokens (a storage event, a message) arrive first.
+    if (waited) await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const latest = read();
     if (latest && latest.access !== seenAccess) return latest.access; // another tab refreshed
     if (!latest && !(cookie && !cookieProbed)) throw notAuthenticated();

@@ -29,19 +29,25 @@ const LOCK_WAIT_MS = 10_000;
  * refreshes and the others find its tokens. Never waits longer than LOCK_WAIT_MS: a lock
  * that does not come (a tab frozen while holding it) is skipped, since the server's rotation
  * grace period keeps two concurrent refreshes safe; locks only save calls. `task` never runs
- * user code, and its own requests time out, so no lock is held for long.
+ * user code, and its own requests time out, so no lock is held for long. `task` learns
+ * whether it had to wait: then another tab has just refreshed, and its write may reach this
+ * tab a moment after the lock does.
  */
-export async function withLock<T>(name: string, task: () => Promise<T>): Promise<T> {
+export async function withLock<T>(name: string, task: (waited: boolean) => Promise<T>): Promise<T> {
   const locks = typeof navigator === 'object' ? navigator.locks : undefined;
-  if (!locks?.request) return task();
+  if (!locks?.request) return task(false);
   let entered = false;
+  const run = (waited: boolean) => {
+    entered = true;
+    return task(waited);
+  };
   try {
-    return await locks.request(name, { signal: AbortSignal.timeout(LOCK_WAIT_MS) }, () => {
-      entered = true;
-      return task();
-    });
+    const busy = Symbol();
+    const free = await locks.request(name, { ifAvailable: true }, (lock) => (lock ? run(false) : busy));
+    if (free !== busy) return free as T;
+    return await locks.request(name, { signal: AbortSignal.timeout(LOCK_WAIT_MS) }, () => run(true));
   } catch (err) {
     if (entered) throw err;
-    return task();
+    return task(false);
   }
 }

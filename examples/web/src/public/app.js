@@ -44,7 +44,12 @@ async function renderSessions() {
     }
     const end = document.createElement('button');
     end.textContent = session.current ? 'End (this one)' : 'End';
-    end.addEventListener('click', () => act(async () => (await auth.endSession(session.id), renderSessions())));
+    end.addEventListener('click', () =>
+      act(async () => {
+        await auth.endSession(session.id);
+        if (auth.state()) await renderSessions();
+      }),
+    );
     const cell = document.createElement('td');
     cell.append(end);
     row.append(cell);
