@@ -10,7 +10,7 @@ import { openTabs, withLock } from './tabs.js';
 export interface AuthClientOptions {
   /** The service's origin, e.g. https://auth.example.com:8443 (the client adds /auth/…). */
   url: string;
-  /** Default 'local'; 'memory' with `cookie: true`. */
+  /** Default 'local'; 'memory' with `cookie: true` and where there is no localStorage (Node). */
   storage?: StorageOption;
   /** Seconds before expiry at which the access token is refreshed (default 30; at most half its lifetime). */
   refreshMargin?: number;
@@ -69,7 +69,8 @@ const SETTLE_MS = 50;
 export function createAuthClient(options: AuthClientOptions): AuthClient {
   const base = options.url.replace(/\/+$/, '');
   const cookie = options.cookie === true;
-  const storageOption = options.storage ?? (cookie ? 'memory' : 'local');
+  // Node has no localStorage: memory there.
+  const storageOption = options.storage ?? (cookie || typeof localStorage === 'undefined' ? 'memory' : 'local');
   const store = openStorage(storageOption);
   const key = `auth-service:${base}`;
   const marginMs = (options.refreshMargin ?? 30) * 1000;

@@ -35,6 +35,7 @@ test('cookie mode: no script-readable refresh token, refresh by cookie, reload, 
   const tally = await callFor(one, 8000);
   assert.deepEqual(tally.failed, []);
   assert.ok(stage.refreshes.length >= 2);
+  await stage.settled();
   assert.ok(stage.refreshes.every((r) => r.body === '{}' && r.status === 200));
   assert.ok(!(await readableByScripts(one)).includes('"refresh"'));
 

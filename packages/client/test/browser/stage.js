@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { startPageServer } from '../../../../examples/web/src/page-server.js';
 import { freePort } from '../../../server/dist/test/helpers/process.js';
-import { authService, tlsEnv } from '../helpers.js';
+import { authService, tlsEnv, waitFor } from '../helpers.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -50,9 +50,11 @@ export async function createStage(env = {}, { cookie = false } = {}) {
       request
         .response()
         .then((response) => {
-          entry.status = response?.status();
+          entry.status = response?.status() ?? 'failed';
         })
-        .catch(() => undefined);
+        .catch(() => {
+          entry.status = 'failed';
+        });
     }
   });
   return {
@@ -75,6 +77,8 @@ export async function createStage(env = {}, { cookie = false } = {}) {
       });
       return tab;
     },
+    /** Waits until every refresh sent so far has its answer (or has failed). */
+    settled: () => waitFor('the refresh answers', () => refreshes.every((r) => r.status !== undefined)),
     /** Closes the tabs opened so far (each test starts with none). */
     async closeTabs() {
       for (const tab of tabs.splice(0)) await tab.close();

@@ -26,6 +26,7 @@ describe('one tab, 3 s access tokens', { skip }, () => {
     assert.deepEqual(tally.failed, []);
     assert.ok(tally.ok > 10);
     assert.ok(stage.refreshes.length >= 3, `${stage.refreshes.length} refreshes in 10 s of 3 s tokens`);
+    await stage.settled();
     assert.ok(stage.refreshes.every((r) => r.status === 200));
     assert.equal(await tab.evaluate(() => window.logouts), 0);
   });
@@ -118,6 +119,7 @@ for (const locks of [true, false]) {
       const [a, b] = await Promise.all([callFor(one, 12_000), callFor(two, 12_000)]);
       assert.deepEqual([...a.failed, ...b.failed], []);
       assert.ok(stage.refreshes.length >= 3);
+      await stage.settled();
       assert.ok(
         stage.refreshes.every((r) => r.status === 200),
         stage.refreshes.map((r) => r.status).join(),
@@ -128,6 +130,30 @@ for (const locks of [true, false]) {
       // No reuse revocation: the session is still live at the server.
       const sessions = await one.evaluate(() => window.auth.sessions());
       assert.equal(sessions.filter((s) => s.current).length, 1);
+    });
+
+    test('a tab that holds the refresh lock forever does not stop the others', { skip: !locks }, async () => {
+      const one = await stage.open();
+      const stuck = await stage.open();
+      assert.notEqual(await one.evaluate(() => window.auth.state()), null);
+      // Another tab takes the client's lock and never lets go (frozen, or a bug of its own).
+      await stuck.evaluate((url) => {
+        navigator.locks.request(`auth-service:${url}`, () => new Promise(() => undefined));
+      }, stage.service.url);
+      const before = stage.refreshes.length;
+      await waitFor('a refresh past the held lock', () => stage.refreshes.length > before, 30_000);
+      await waitFor(
+        'a call that succeeds',
+        () =>
+          one.evaluate(() =>
+            window.auth.user().then(
+              () => true,
+              () => false,
+            ),
+          ),
+        30_000,
+      );
+      assert.equal(await one.evaluate(() => window.logouts), 0);
     });
 
     test('logout in one tab logs the other out within a second', async () => {

@@ -73,8 +73,8 @@ describe('login, user, logout', () => {
     assert.equal(auth.state(), null);
   });
 
-  test('the service unreachable: network_error', async () => {
-    const auth = createAuthClient({ url: 'https://127.0.0.1:9', storage: 'memory' });
+  test('the service unreachable: network_error (and Node, without localStorage, defaults to memory)', async () => {
+    const auth = createAuthClient({ url: 'https://127.0.0.1:9' });
     clients.push(auth);
     await assert.rejects(auth.login('alice', PASSWORD), { code: 'network_error' });
   });
