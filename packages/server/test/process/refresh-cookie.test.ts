@@ -20,7 +20,7 @@ describe('refresh cookie over HTTPS (real process)', () => {
   const cookieOf = (headers: Record<string, unknown>) => {
     const set = headers['set-cookie'] as string[] | undefined;
     assert.equal(set?.length, 1, JSON.stringify(set));
-    return (set?.[0] as string).split('; ');
+    return String(set?.[0] ?? '').split('; ');
   };
 
   test('login sets it, refresh rotates it, logout clears it', async () => {
