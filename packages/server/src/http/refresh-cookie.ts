@@ -18,7 +18,11 @@ export const CSRF_HEADER = 'x-auth-csrf';
 const COOKIE_PATH = '/auth/';
 
 export interface RefreshCookie {
-  /** In cookie mode, the body schema with its token field optional (the cookie may carry it). */
+  /**
+   * In cookie mode, the body schema with its token field optional (the cookie may carry it).
+   * Typed as the contract's schema: handlers hand the field to withToken, which takes it as
+   * possibly undefined.
+   */
   body<S extends { required: readonly string[] }>(schema: S): S;
   /** In cookie mode, lets the route take a request with no body at all. */
   route(options: RouteOptions): RouteOptions;
