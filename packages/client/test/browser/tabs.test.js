@@ -31,6 +31,38 @@ describe('one tab, 3 s access tokens', { skip }, () => {
     assert.equal(await tab.evaluate(() => window.logouts), 0);
   });
 
+  test('a listener that calls the client back (during a refresh) is no deadlock', async () => {
+    const tab = await stage.open();
+    await tab.evaluate((password) => window.auth.state() ?? window.auth.login('alice', password), PASSWORD);
+    await tab.evaluate(() => {
+      window.calledBack = 0;
+      window.auth.onChange(async (state) => {
+        if (!state) return;
+        await window.auth.getAccessToken();
+        await window.auth.user();
+        window.calledBack++;
+      });
+    });
+    const tally = await callFor(tab, 7000);
+    assert.deepEqual(tally.failed, []);
+    await tab.waitForFunction(() => window.calledBack >= 2);
+  });
+
+  test('sessionStorage: tabs open together share the login and the logout; nothing goes to localStorage', async () => {
+    const one = await stage.open('?storage=session');
+    const two = await stage.open('?storage=session');
+    await one.evaluate((password) => window.auth.login('alice', password), PASSWORD);
+    await two.waitForFunction(() => window.auth.state() !== null);
+    assert.deepEqual((await callFor(two, 1000)).failed, []);
+    const leaked = await two.evaluate(() => {
+      const mine = Object.values(sessionStorage);
+      return mine.length === 0 || Object.values(localStorage).some((value) => mine.includes(value));
+    });
+    assert.equal(leaked, false, 'the session is in sessionStorage, and not in localStorage');
+    await one.evaluate(() => window.auth.logout());
+    await two.waitForFunction(() => window.auth.state() === null);
+  });
+
   test('the service restarted mid-session: the session survives', async () => {
     const tab = await stage.open();
     assert.notEqual(await tab.evaluate(() => window.auth.state()), null);
