@@ -109,6 +109,20 @@ describe('one tab, 3 s access tokens', { skip }, () => {
     assert.equal(await tab.evaluate(() => window.logouts), 0);
   });
 
+  test('a throttled login reaches the page with its code and retryAfter (Retry-After exposed to CORS)', async () => {
+    const tab = await stage.open();
+    const err = await tab.evaluate(async () => {
+      for (let i = 0; i < 10; i++) {
+        const error = await window.auth.login('nobody', 'wrong-password-1').catch((e) => e);
+        if (error.code === 'throttled') return { code: error.code, status: error.status, retryAfter: error.retryAfter };
+      }
+      return null;
+    });
+    assert.equal(err?.code, 'throttled');
+    assert.equal(err.status, 429);
+    assert.ok(err.retryAfter >= 1, `retryAfter ${err.retryAfter}`);
+  });
+
   test('hidden: no proactive refresh; visible again: caught up at once', async () => {
     const tab = await stage.open();
     await tab.evaluate(() => {
