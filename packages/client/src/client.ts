@@ -138,6 +138,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     try {
       answer = (await call('POST', '/auth/token/refresh/', cookie ? {} : { refresh: latest?.refresh })) as typeof answer;
     } catch (err) {
+      // Another tab refreshed this session meanwhile (no Web Locks): its tokens stand, whatever this answer was.
+      const current = read();
+      if (latest && current?.login === latest.login && current.access !== latest.access) return current.access;
       throw failedRefresh(err as AuthError, latest);
     }
     backoff = { until: 0, delayMs: 0, error: undefined };
@@ -149,10 +152,12 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     return next.access;
   }
 
-  /** A refused refresh ends the session; a service that is down or busy is retried later, spaced out. */
+  /**
+   * A refused refresh token (401, or 400: none or malformed) ends the session; anything else (no
+   * answer, 5xx, 429, a 403 csrf_failed of a misconfigured origin) is retried later, spaced out.
+   */
   function failedRefresh(err: AuthError, latest: Stored | null): AuthError {
-    const status = err.status ?? 0;
-    if (status >= 400 && status < 500 && status !== 429 && status !== 408) {
+    if (err.status === 401 || err.status === 400) {
       if (latest && read()?.login === latest.login) write(null);
       return latest ? err : notAuthenticated();
     }

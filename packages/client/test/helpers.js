@@ -30,12 +30,13 @@ export async function authService(env = {}, skewMs = 0) {
  */
 export function watchRefreshes() {
   const original = globalThis.fetch;
-  const watch = { count: 0, bodies: [], gate: null };
+  const watch = { count: 0, bodies: [], urls: [], gate: null };
   globalThis.fetch = async (input, init) => {
     const url = String(input instanceof Request ? input.url : input);
     if (!url.includes('/auth/token/refresh/')) return original(input, init);
     watch.count++;
     watch.bodies.push(init?.body);
+    watch.urls.push(url);
     const answer = await original(input, init);
     if (watch.gate) await watch.gate;
     return answer;
@@ -50,6 +51,8 @@ export function watchRefreshes() {
       release();
     };
   };
+  /** The refreshes sent to one service (other tests' clients may still be running). */
+  watch.countFor = (origin) => watch.urls.filter((url) => url.startsWith(origin)).length;
   watch.restore = () => {
     globalThis.fetch = original;
   };
