@@ -167,6 +167,23 @@ for (const driver of DRIVERS) {
       );
     });
 
+    test("the attacker: one's own token with the victim's password changes nothing of the victim's", async () => {
+      await t.user('s-target');
+      await t.user('s-eve');
+      const target = await t.api.login('s-target');
+      const eve = await t.api.login('s-eve');
+      const res = await change(eve, { old_password: 's-target-password-1', new_password: 'eve-owns-it-now' });
+      expectCode(res, 400, 'wrong_password', "the victim's password is not the caller's");
+      await pairAccepted(t.api, target, 'the victim keeps its session');
+      await t.api.login('s-target');
+      await t.api.login('s-eve');
+      expectCode(
+        await t.api.post('/auth/login/', { username: 's-target', password: 'eve-owns-it-now' }),
+        401,
+        'no_active_account',
+      );
+    });
+
     test('the attacker: a refresh token as Bearer, no token, a forged one: 401 everywhere', async () => {
       await t.user('s-bearer');
       const pair = await t.api.login('s-bearer');
