@@ -109,6 +109,34 @@ describe('one tab, 3 s access tokens', { skip }, () => {
     assert.equal(await tab.evaluate(() => window.logouts), 0);
   });
 
+  test("the demo page's controls: protected call, session list with End, password change, logout", async () => {
+    const tab = await stage.open();
+    if (!(await tab.evaluate(() => window.auth.state()))) await loginThroughForm(tab, 'alice', PASSWORD);
+    // Another device's session, to end from the list.
+    const other = await stage.service.api.post('/auth/login/', { username: 'alice', password: PASSWORD });
+    assert.equal(other.status, 200);
+    await tab.click('#refresh-sessions');
+    await tab.waitForFunction(() => document.querySelectorAll('#sessions tr').length >= 2);
+    assert.equal(await tab.locator('#sessions tr.current').count(), 1);
+
+    await tab.click('#call');
+    await tab.waitForFunction(() => document.getElementById('answer').textContent.startsWith('200 '));
+
+    const before = await tab.locator('#sessions tr').count();
+    await tab.locator('#sessions tr:not(.current) button').first().click();
+    await tab.waitForFunction((n) => document.querySelectorAll('#sessions tr').length === n - 1, before);
+    assert.equal(await tab.locator('#sessions tr.current').count(), 1);
+
+    await tab.fill('#password input[name=old]', 'not-the-password');
+    await tab.fill('#password input[name=new]', 'a-whole-new-password');
+    await tab.click('#password button[type=submit]');
+    await tab.waitForFunction(() => document.getElementById('error').textContent.startsWith('wrong_password'));
+
+    await tab.click('#logout');
+    await tab.waitForFunction(() => document.getElementById('status').textContent === 'Logged out');
+    assert.equal(await tab.evaluate(() => window.auth.state()), null);
+  });
+
   test('a throttled login reaches the page with its code and retryAfter (Retry-After exposed to CORS)', async () => {
     const tab = await stage.open();
     const err = await tab.evaluate(async () => {
@@ -125,6 +153,7 @@ describe('one tab, 3 s access tokens', { skip }, () => {
 
   test('hidden: no proactive refresh; visible again: caught up at once', async () => {
     const tab = await stage.open();
+    if (!(await tab.evaluate(() => window.auth.state()))) await loginThroughForm(tab, 'alice', PASSWORD);
     await tab.evaluate(() => {
       Object.defineProperty(document, 'hidden', { configurable: true, get: () => window.fakeHidden === true });
       window.fakeHidden = true;
