@@ -33,9 +33,14 @@ const CHECK_INTERVAL_MS = 1000;
 type Limits = Config['connections'];
 
 /** Sets the limits on `server` (before it listens) and returns the live counters. */
-export function guardConnections(server: Server, limits: Limits, log: Logger): ConnectionStats {
+export function guardConnections(
+  server: Server,
+  limits: Limits,
+  log: Logger,
+  noticeIntervalMs = NOTICE_INTERVAL_MS,
+): ConnectionStats {
   const stats: ConnectionStats = { open: 0, refusedTotalCap: 0, refusedClientCap: 0, handshakeTimeouts: 0 };
-  const notices = new Notices(log);
+  const notices = new Notices(log, noticeIntervalMs);
   applyTimeouts(server, limits);
   // Node closes a connection over maxConnections before it is wrapped in TLS: the cheapest refusal.
   server.maxConnections = limits.max;
@@ -84,7 +89,10 @@ class Notices {
   private addresses = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly intervalMs: number,
+  ) {}
 
   note(cap: 'total' | 'client', address?: string): void {
     this.counts[cap]++;
@@ -103,12 +111,12 @@ class Notices {
     const { total, client } = this.counts;
     if (total + client === 0) return;
     this.log.warn(
-      { refused: { totalCap: total, clientCap: client }, addresses: [...this.addresses], intervalMs: NOTICE_INTERVAL_MS },
+      { refused: { totalCap: total, clientCap: client }, addresses: [...this.addresses], intervalMs: this.intervalMs },
       'connection cap reached: connections refused',
     );
     this.counts = { total: 0, client: 0 };
     this.addresses.clear();
-    this.timer = setTimeout(() => this.flush(), NOTICE_INTERVAL_MS);
+    this.timer = setTimeout(() => this.flush(), this.intervalMs);
     this.timer.unref();
   }
 }
