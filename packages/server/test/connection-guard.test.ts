@@ -1,5 +1,6 @@
 // The connection guard on a real listening server (plain HTTP: the caps act before TLS, on the
 // TCP connection): what it counts, and that its log is one line per interval whatever the flood.
+// Eviction at the total cap needs TLS: test/process/connection-flood.test.ts.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
@@ -48,7 +49,7 @@ describe('connection guard', () => {
     await waitFor('the counts to fall back', () => stats.open === 0);
   });
 
-  test('in all: MAX_CONNECTIONS held, the rest refused by Node before they reach a listener', async () => {
+  test('in all, without TLS (nothing to evict): MAX_CONNECTIONS held, the rest refused and counted', async () => {
     lines.length = 0;
     const floods = await Promise.all(
       ['127.0.0.4', '127.0.0.5', '127.0.0.6', '127.0.0.7', '127.0.0.8'].map((from) => idleFlood(port, { count: 5, from })),

@@ -15,10 +15,12 @@ import type { Logger } from '../logger.js';
 export interface ConnectionStats {
   /** Connections open now (those accepted by the guard). */
   open: number;
-  /** Closed at once: MAX_CONNECTIONS were open. */
+  /** Closed at once: MAX_CONNECTIONS were open, none of them still in its TLS handshake. */
   refusedTotalCap: number;
   /** Closed at once: MAX_CONNECTIONS_PER_CLIENT were open from that address. */
   refusedClientCap: number;
+  /** Closed to make room at MAX_CONNECTIONS: the oldest connection still in its TLS handshake. */
+  evictedHandshakes: number;
   /** Closed because the TLS handshake took longer than TLS_HANDSHAKE_TIMEOUT. */
   handshakeTimeouts: number;
 }
@@ -32,48 +34,104 @@ const CHECK_INTERVAL_MS = 1000;
 
 type Limits = Config['connections'];
 
-/** Sets the limits on `server` (before it listens) and returns the live counters. */
+/**
+ * Sets the limits on `server` (before it listens) and returns the live counters. At
+ * MAX_CONNECTIONS a new connection takes the place of the oldest one still in its TLS handshake:
+ * an honest handshake takes milliseconds, an idle flood's connections sit there for seconds, so
+ * a flood from many addresses evicts itself rather than shutting honest clients out. Only when
+ * every connection is past its handshake is the new one refused.
+ */
 export function guardConnections(
   server: Server,
   limits: Limits,
   log: Logger,
   noticeIntervalMs = NOTICE_INTERVAL_MS,
 ): ConnectionStats {
-  const stats: ConnectionStats = { open: 0, refusedTotalCap: 0, refusedClientCap: 0, handshakeTimeouts: 0 };
-  const notices = new Notices(log, noticeIntervalMs);
+  const guard = new Guard(limits, new Notices(log, noticeIntervalMs), 'setSecureContext' in server);
   applyTimeouts(server, limits);
-  // Node closes a connection over maxConnections before it is wrapped in TLS: the cheapest refusal.
-  server.maxConnections = limits.max;
-  server.on('drop', () => {
-    stats.refusedTotalCap++;
-    notices.note('total');
-  });
-  const perClient = new Map<string, number>();
-  server.on('connection', (socket: Socket) => {
-    const address = socket.remoteAddress ?? '';
-    const held = perClient.get(address) ?? 0;
-    if (limits.maxPerClient > 0 && held >= limits.maxPerClient) {
-      stats.refusedClientCap++;
-      notices.note('client', address);
-      socket.destroy();
-      return;
-    }
-    perClient.set(address, held + 1);
-    stats.open++;
-    socket.once('close', () => {
-      stats.open--;
-      const left = (perClient.get(address) ?? 1) - 1;
-      if (left > 0) perClient.set(address, left);
-      else perClient.delete(address);
-    });
-  });
+  server.on('connection', (socket: Socket) => guard.admit(socket));
+  server.on('secureConnection', (socket: Socket) => guard.handshaken(socket));
   server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    if (err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') stats.handshakeTimeouts++;
+    if (err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') guard.stats.handshakeTimeouts++;
     socket.destroy();
   });
-  server.once('close', () => notices.stop());
+  server.once('close', () => guard.notices.stop());
   warnAboveFileLimit(limits.max, log);
-  return stats;
+  return guard.stats;
+}
+
+const keyOf = (socket: Socket) => `${socket.remoteAddress}|${socket.remotePort}`;
+
+class Guard {
+  readonly stats: ConnectionStats = {
+    open: 0,
+    refusedTotalCap: 0,
+    refusedClientCap: 0,
+    evictedHandshakes: 0,
+    handshakeTimeouts: 0,
+  };
+  private readonly perClient = new Map<string, number>();
+  /** Connections still in their TLS handshake, oldest first (a Map keeps insertion order). */
+  private readonly handshaking = new Map<string, () => void>();
+
+  constructor(
+    private readonly limits: Limits,
+    readonly notices: Notices,
+    private readonly tls: boolean,
+  ) {}
+
+  admit(socket: Socket): void {
+    const address = socket.remoteAddress ?? '';
+    const held = this.perClient.get(address) ?? 0;
+    if (this.limits.maxPerClient > 0 && held >= this.limits.maxPerClient) {
+      this.refuse(socket, 'client', address);
+      return;
+    }
+    if (this.stats.open >= this.limits.max && !this.evictOldestHandshake()) {
+      this.refuse(socket, 'total', address);
+      return;
+    }
+    this.perClient.set(address, held + 1);
+    this.stats.open++;
+    const key = keyOf(socket);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.stats.open--;
+      this.handshaking.delete(key);
+      const left = (this.perClient.get(address) ?? 1) - 1;
+      if (left > 0) this.perClient.set(address, left);
+      else this.perClient.delete(address);
+    };
+    socket.once('close', release);
+    if (this.tls) {
+      this.handshaking.set(key, () => {
+        release();
+        socket.destroy();
+      });
+    }
+  }
+
+  handshaken(socket: Socket): void {
+    this.handshaking.delete(keyOf(socket));
+  }
+
+  private evictOldestHandshake(): boolean {
+    const oldest = this.handshaking.values().next();
+    if (oldest.done) return false;
+    this.stats.evictedHandshakes++;
+    this.notices.note('evicted');
+    oldest.value();
+    return true;
+  }
+
+  private refuse(socket: Socket, cap: 'total' | 'client', address: string): void {
+    if (cap === 'total') this.stats.refusedTotalCap++;
+    else this.stats.refusedClientCap++;
+    this.notices.note(cap, address);
+    socket.destroy();
+  }
 }
 
 function applyTimeouts(server: Server, limits: Limits): void {
@@ -85,7 +143,7 @@ function applyTimeouts(server: Server, limits: Limits): void {
 
 /** The first refusal after a quiet spell is logged at once; the rest as one count per interval. */
 class Notices {
-  private counts = { total: 0, client: 0 };
+  private counts = { total: 0, client: 0, evicted: 0 };
   private addresses = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -94,7 +152,7 @@ class Notices {
     private readonly intervalMs: number,
   ) {}
 
-  note(cap: 'total' | 'client', address?: string): void {
+  note(cap: 'total' | 'client' | 'evicted', address?: string): void {
     this.counts[cap]++;
     // A handful of addresses says who floods; never an unbounded list.
     if (address && this.addresses.size < 5) this.addresses.add(address);
@@ -108,13 +166,18 @@ class Notices {
 
   private flush(): void {
     this.timer = undefined;
-    const { total, client } = this.counts;
-    if (total + client === 0) return;
+    const { total, client, evicted } = this.counts;
+    if (total + client + evicted === 0) return;
     this.log.warn(
-      { refused: { totalCap: total, clientCap: client }, addresses: [...this.addresses], intervalMs: this.intervalMs },
-      'connection cap reached: connections refused',
+      {
+        refused: { totalCap: total, clientCap: client },
+        evictedHandshakes: evicted,
+        addresses: [...this.addresses],
+        intervalMs: this.intervalMs,
+      },
+      'connection cap reached: connections refused or evicted',
     );
-    this.counts = { total: 0, client: 0 };
+    this.counts = { total: 0, client: 0, evicted: 0 };
     this.addresses.clear();
     this.timer = setTimeout(() => this.flush(), this.intervalMs);
     this.timer.unref();
