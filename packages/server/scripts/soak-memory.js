@@ -1,11 +1,12 @@
 // Memory soak: rounds of hostile connections against the real service, then whether its resident
 // memory comes back near where it started. See docs/performance.md ("Hostile connections").
 //
-//   node scripts/soak-memory.js [--rounds 3] [--driver pglite|postgres] [--settle 20]
+//   node scripts/soak-memory.js [--rounds 3] [--driver pglite|postgres] [--settle 20] [--env NAME=value]
 //
-// Each round: an idle flood that fills MAX_CONNECTIONS from 40 loopback addresses (never a
-// ClientHello; 400 attempts in flight, under the listen backlog of 511), 2000 TLS clients stalled in their headers, 1000 stalled in their bodies, and
-// honest logins and health checks throughout. Then it waits until the service has closed them all
+// Each round: an idle flood of 10,000 connection attempts from 40 loopback addresses (never a
+// ClientHello; 400 attempts in flight, under the listen backlog of 511), 2000 TLS clients stalled
+// in their headers and 1000 in their bodies (from 20 other addresses), and honest logins and
+// health checks throughout, each on a new connection from 127.0.0.1. Then it waits until the service has closed them all
 // (its timeouts) and `--settle` seconds more, and samples VmRSS of the service process. Run
 // after `npm run build` (it drives dist/); nice it on a shared machine.
 import { readFileSync } from 'node:fs';
@@ -20,6 +21,8 @@ const { values: opts } = parseArgs({
     driver: { type: 'string', default: 'pglite' },
     settle: { type: 'string', default: '20' },
     addresses: { type: 'string', default: '40' },
+    // Extra settings for the service, NAME=value (repeatable): e.g. MALLOC_ARENA_MAX=2.
+    env: { type: 'string', multiple: true, default: [] },
   },
 });
 const log = (line) => process.stderr.write(`soak: ${line}\n`);
@@ -53,25 +56,29 @@ async function round(service, addresses) {
   );
   const held = floods.reduce((n, flood) => n + flood.held(), 0);
   log(`  idle flood: ${held} held`);
-  const slowHeaders = Array.from({ length: 2000 }, () =>
-    sendAndWaitForClose(service.port, 'GET /auth/health/live/ HTTP/1.1\r\nHost: localhost\r\nX-Slow: a', 60_000).catch(
-      () => null,
-    ),
+  // From 20 addresses of their own (127.0.2.x), 150 each: under the per-client cap, and apart from the probes.
+  const from = (i) => `127.0.2.${(i % 20) + 1}`;
+  const headers = 'GET /auth/health/live/ HTTP/1.1\r\nHost: localhost\r\nX-Slow: a';
+  const slowHeaders = Array.from({ length: 2000 }, (_, i) =>
+    sendAndWaitForClose(service.port, headers, 60_000, from(i)).catch(() => null),
   );
   const body =
     'POST /auth/login/ HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"u';
-  const slowBodies = Array.from({ length: 1000 }, () => sendAndWaitForClose(service.port, body, 60_000).catch(() => null));
+  const slowBodies = Array.from({ length: 1000 }, (_, i) =>
+    sendAndWaitForClose(service.port, body, 60_000, from(i)).catch(() => null),
+  );
   await Promise.all([...slowHeaders, ...slowBodies]);
   log('  slow clients closed');
   while (floods.some((flood) => flood.held() > 0)) await sleep(200);
   log('  idle flood closed');
   const tally = await probes.stop();
+  for (const failure of new Set(tally.failed.slice(0, 3))) log(`  probe failed: ${failure}`);
   return { held, probesOk: tally.ok, probesFailed: tally.failed.length };
 }
 
 const deployment = await createDeployment(opts.driver);
 try {
-  const service = await deployment.start();
+  const service = await deployment.start(Object.fromEntries(opts.env.map((pair) => pair.split(/=(.*)/s).slice(0, 2))));
   const created = await deployment.cli(['user', 'create', 'alice'], { input: `${ALICE.password}\n` });
   if (created.code !== 0) throw new Error(created.stderr);
   // Warm-up: honest traffic only, so that the baseline includes what any serving process holds.
@@ -81,7 +88,7 @@ try {
   await warm.stop();
   await sleep(Number(opts.settle) * 1000);
   const baseline = rssMB(service.pid);
-  log(`baseline ${baseline.toFixed(0)} MB (driver ${opts.driver})`);
+  log(`baseline ${baseline.toFixed(0)} MB (driver ${opts.driver}; ${opts.env.join(' ') || 'defaults'})`);
   const rows = [];
   for (let i = 1; i <= Number(opts.rounds); i++) {
     let result;
@@ -95,7 +102,7 @@ try {
       `round ${i}: held ${result.held}, probes ${result.probesOk} ok / ${result.probesFailed} failed, peak ${peak.toFixed(0)} MB, after ${after.toFixed(0)} MB`,
     );
   }
-  console.log(JSON.stringify({ driver: opts.driver, baselineMB: Math.round(baseline), rounds: rows }, null, 2));
+  console.log(JSON.stringify({ driver: opts.driver, env: opts.env, baselineMB: Math.round(baseline), rounds: rows }, null, 2));
 } finally {
   await deployment.dispose();
 }

@@ -1,7 +1,7 @@
 // A raw client over real TLS: it completes the handshake, writes `send` (a malformed request, a
 // partial one it then stalls on, or a whole one followed by nothing), then only waits. Resolves
 // when the server closes the connection, with how long that took and what the server wrote back.
-import { connect } from 'node:tls';
+import { type ConnectionOptions, connect } from 'node:tls';
 
 export interface Stalled {
   /** From the moment `send` was written to the close. */
@@ -9,11 +9,14 @@ export interface Stalled {
   received: string;
 }
 
-export function sendAndWaitForClose(port: number, send: string, giveUpMs: number): Promise<Stalled> {
+/** `from`: the client's source address (default: the system's choice, 127.0.0.1). */
+export function sendAndWaitForClose(port: number, send: string, giveUpMs: number, from?: string): Promise<Stalled> {
   return new Promise((resolve, reject) => {
     let sentAt = 0;
     let received = '';
-    const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+    // localAddress is passed on to net.connect (missing from the TLS options' type).
+    const options = { host: '127.0.0.1', port, localAddress: from, rejectUnauthorized: false } as ConnectionOptions;
+    const socket = connect(options, () => {
       socket.write(send);
       sentAt = Date.now();
     });
