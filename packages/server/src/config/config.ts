@@ -50,6 +50,8 @@ export interface Config {
     readonly trustProxy: readonly string[];
     readonly requestTimeoutMs: number;
     readonly shutdownTimeoutMs: number;
+    /** SIGTERM: how long readiness answers 503 while requests are still served, before the drain. */
+    readonly drainDelayMs: number;
   };
   readonly revocationFeed: {
     readonly token?: string;
@@ -98,6 +100,7 @@ export function parseConfig(env: Env = process.env): Config {
       trustProxy: list(env, 'TRUST_PROXY'),
       requestTimeoutMs: durationMs(env, 'REQUEST_TIMEOUT', '10s', 100),
       shutdownTimeoutMs: durationMs(env, 'SHUTDOWN_TIMEOUT', '10s', 0),
+      drainDelayMs: durationMs(env, 'SHUTDOWN_DRAIN_DELAY', '5s', 0),
     },
     revocationFeed: parseRevocationFeed(env),
     purge: {

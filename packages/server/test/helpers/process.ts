@@ -72,6 +72,7 @@ export async function createDeployment(driver: Driver, env: Env = {}): Promise<D
     WORKERS: '1',
     PURGE_INTERVAL: '0',
     LOGIN_CLIENT_LIMIT: '1000000', // every request comes from 127.0.0.1
+    SHUTDOWN_DRAIN_DELAY: '0', // no balancer to leave: tests that need the delay set it
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...env,
   };

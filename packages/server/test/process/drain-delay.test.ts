@@ -1,0 +1,49 @@
+// SIGTERM with SHUTDOWN_DRAIN_DELAY: the real process keeps serving while its readiness says
+// 503 (what takes it out of a balancer), then drains and exits 0; SIGINT does not wait.
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { bearer } from '../helpers/endpoint.js';
+import { createDeployment, type Deployment, sleep } from '../helpers/process.js';
+
+const refused = (port: number) =>
+  new Promise<string>((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+  });
+
+describe('drain delay (real process)', () => {
+  let deployment: Deployment;
+  before(async () => {
+    deployment = await createDeployment('pglite');
+    const created = await deployment.cli(['user', 'create', 'alice'], { input: 'alice-password-1\n' });
+    assert.equal(created.code, 0, created.stderr);
+  });
+  after(() => deployment?.dispose());
+
+  test('SIGTERM: readiness 503 while logins, refreshes and me are answered; then exit 0 and the port closes', async () => {
+    // Long enough for the requests below on a busy machine; the test waits for the exit anyway.
+    const service = await deployment.start({ SHUTDOWN_DRAIN_DELAY: '8s' });
+    const pair = await service.login('alice');
+    const exit = service.stop('SIGTERM');
+    while ((await service.get('/auth/health/ready/')).status === 200) await sleep(20);
+    const ready = await service.get('/auth/health/ready/');
+    assert.equal(ready.status, 503);
+    assert.equal(ready.body.code, 'service_unavailable');
+    assert.equal((await service.get('/auth/me/', bearer(pair.access))).status, 200);
+    assert.equal((await service.post('/auth/token/refresh/', { refresh: pair.refresh })).status, 200);
+    assert.equal(typeof (await service.login('alice')).access, 'string');
+    assert.match(service.output(), /draining: readiness answers 503/);
+    assert.equal(await exit, 0);
+    assert.equal(await refused(service.port), 'ECONNREFUSED');
+  });
+
+  test('SIGINT: no delay, the drain begins at once', async () => {
+    const service = await deployment.start({ SHUTDOWN_DRAIN_DELAY: '1h', SHUTDOWN_TIMEOUT: '30s' });
+    assert.equal(await service.stop('SIGINT'), 0);
+    assert.doesNotMatch(service.output(), /draining: readiness answers 503/);
+  });
+});
