@@ -17,7 +17,9 @@ describe('drain delay (in process)', () => {
     const ready = await t.api.get('/auth/health/ready/');
     expectCode(ready, 503, 'service_unavailable', 'ready while draining');
     assert.equal(ready.headers['retry-after'], '1');
-    assert.equal((await t.api.get('/auth/health/live/')).status, 200, 'live while draining');
+    const live = await t.api.get('/auth/health/live/');
+    assert.equal(live.status, 200, 'live while draining');
+    assert.equal(live.headers.connection, 'close', 'kept-alive clients reconnect through the balancer');
     assert.equal((await t.api.login('alice')).access.length > 0, true);
     assert.equal((await t.api.get('/auth/me/', bearer(pair.access))).status, 200);
     assert.equal((await t.api.post('/auth/token/refresh/', { refresh: pair.refresh })).status, 200);

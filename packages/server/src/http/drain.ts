@@ -10,11 +10,18 @@ export const READINESS_PATH = '/auth/health/ready/';
 
 const draining = new WeakSet<FastifyInstance>();
 
-/** Registers the hook that makes readiness answer 503 once `announceDrain` has been called. */
+/**
+ * Registers the hooks of the delay: readiness answers 503 once `announceDrain` has been called,
+ * and every answer closes its connection, so that a client on a kept-alive connection (which a
+ * TCP balancer pins to this instance) reconnects through the balancer to another one.
+ */
 export function notReadyWhileDraining(app: FastifyInstance): void {
   app.addHook('onRequest', async (request) => {
     if (!draining.has(app) || request.routeOptions.url !== READINESS_PATH) return;
     throw new AuthError('service_unavailable', MESSAGES.shuttingDown, { retryAfterSeconds: 1 });
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (draining.has(app)) reply.header('connection', 'close');
   });
 }
 

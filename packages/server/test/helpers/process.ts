@@ -102,6 +102,8 @@ export interface StartOptions {
   /** The entry point to run (default: dist/src/main.js), and options for node before it. */
   main?: string;
   nodeArgs?: string[];
+  /** The port to listen on (a restart behind a balancer that knows it); default: a free one. */
+  port?: number;
 }
 
 export interface Service extends Endpoint {
@@ -120,7 +122,7 @@ export interface Service extends Endpoint {
 
 /** Starts `node dist/src/main.js` on a free port and waits until /auth/health/ready/ answers 200. */
 export async function startService(env: Env, options: StartOptions = {}): Promise<Service> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.main ?? MAIN], {
     cwd: PACKAGE_DIR,
     env: { ...baseEnv(), HOST: '127.0.0.1', ...env, PORT: String(port) },
