@@ -47,10 +47,15 @@ ${servers}
 `;
 }
 
+/** Every request on a connection of its own, so that round robin spreads them over the servers. */
 export interface Balancer extends Endpoint {
   port: number;
+  /** A client that keeps its connections alive (which TCP mode pins to one server each). */
+  keptAlive(): Endpoint;
   /** UP, DOWN, … as HAProxy's admin socket reports each server now. */
   states(): Promise<Record<string, string>>;
+  /** Connections HAProxy has sent to each server so far. */
+  sessions(): Promise<Record<string, number>>;
   /** Resolves once HAProxy reports `server` in `state` (UP or DOWN). */
   waitFor(server: string, state: 'UP' | 'DOWN'): Promise<void>;
   close(): Promise<void>;
@@ -67,7 +72,8 @@ export async function startHaproxy(backends: Backend[], ca: Buffer): Promise<Bal
   for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk: Buffer) => (log += chunk.toString()));
   const exited = new Promise((resolve) => child.once('exit', resolve));
 
-  const states = async () => parseStates(await adminCommand(join(dir, 'admin.sock'), 'show stat'));
+  const stat = async (column: string) => statColumn(await adminCommand(join(dir, 'admin.sock'), 'show stat'), column);
+  const states = () => stat('status');
   const waitFor = async (server: string, state: 'UP' | 'DOWN') => {
     const deadline = Date.now() + WAIT_MS;
     while (Date.now() < deadline) {
@@ -78,7 +84,9 @@ export async function startHaproxy(backends: Backend[], ca: Buffer): Promise<Bal
     }
     throw new Error(`haproxy did not report ${server} ${state} in time:\n${JSON.stringify(await states())}\n${log}`);
   };
-  const agent = new https.Agent({ keepAlive: true, ca });
+  const agents = [new https.Agent({ keepAlive: false, ca })];
+  const through = (agent: https.Agent): Endpoint =>
+    endpoint((method, path, body, headers) => httpsRequest(agent, port, method, path, body, headers));
   try {
     for (const backend of backends) await waitFor(backend.name, 'UP');
   } catch (err) {
@@ -87,12 +95,20 @@ export async function startHaproxy(backends: Backend[], ca: Buffer): Promise<Bal
     throw err;
   }
   return {
-    ...endpoint((method, path, body, headers) => httpsRequest(agent, port, method, path, body, headers)),
+    ...through(agents[0] as https.Agent),
     port,
+    keptAlive() {
+      const agent = new https.Agent({ keepAlive: true, ca });
+      agents.push(agent);
+      return through(agent);
+    },
     states,
+    async sessions() {
+      return Object.fromEntries(Object.entries(await stat('stot')).map(([name, total]) => [name, Number(total)]));
+    },
     waitFor,
     async close() {
-      agent.destroy();
+      for (const agent of agents) agent.destroy();
       child.kill('SIGTERM');
       await exited;
       rmSync(dir, { recursive: true, force: true });
@@ -111,11 +127,11 @@ function adminCommand(socketPath: string, command: string): Promise<string> {
   });
 }
 
-/** `show stat` CSV → the status of each server of the backend. */
-function parseStates(csv: string): Record<string, string> {
+/** `show stat` CSV → one column (status, stot, …) for each server of the backend. */
+function statColumn(csv: string, column: string): Record<string, string> {
   const [header = '', ...rows] = csv.trim().split('\n');
   const columns = header.replace(/^# /, '').split(',');
-  const [name, server, status] = ['pxname', 'svname', 'status'].map((c) => columns.indexOf(c));
+  const [name, server, status] = ['pxname', 'svname', column].map((c) => columns.indexOf(c));
   const result: Record<string, string> = {};
   for (const row of rows) {
     const cells = row.split(',');

@@ -1,19 +1,9 @@
 // SIGTERM with SHUTDOWN_DRAIN_DELAY: the real process keeps serving while its readiness says
 // 503 (what takes it out of a balancer), then drains and exits 0; SIGINT does not wait.
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { bearer } from '../helpers/endpoint.js';
-import { createDeployment, type Deployment, sleep } from '../helpers/process.js';
-
-const refused = (port: number) =>
-  new Promise<string>((resolve) => {
-    const socket = connect(port, '127.0.0.1', () => {
-      socket.destroy();
-      resolve('connected');
-    });
-    socket.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
-  });
+import { connectionRefused, createDeployment, type Deployment, sleep } from '../helpers/process.js';
 
 describe('drain delay (real process)', () => {
   let deployment: Deployment;
@@ -38,7 +28,7 @@ describe('drain delay (real process)', () => {
     assert.equal(typeof (await service.login('alice')).access, 'string');
     assert.match(service.output(), /draining: readiness answers 503/);
     assert.equal(await exit, 0);
-    assert.equal(await refused(service.port), 'ECONNREFUSED');
+    assert.equal(await connectionRefused(service.port), 'ECONNREFUSED');
   });
 
   test('SIGINT: no delay, the drain begins at once', async () => {
