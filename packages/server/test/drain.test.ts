@@ -17,6 +17,7 @@ describe('drain delay (in process)', () => {
     const ready = await t.api.get('/auth/health/ready/');
     expectCode(ready, 503, 'service_unavailable', 'ready while draining');
     assert.equal(ready.headers['retry-after'], '1');
+    expectCode(await t.api.get('/auth/health/ready'), 503, 'service_unavailable', 'without the trailing slash');
     const live = await t.api.get('/auth/health/live/');
     assert.equal(live.status, 200, 'live while draining');
     assert.equal(live.headers.connection, 'close', 'kept-alive clients reconnect through the balancer');
