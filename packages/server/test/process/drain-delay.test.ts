@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { bearer } from '../helpers/endpoint.js';
-import { connectionRefused, createDeployment, type Deployment, sleep } from '../helpers/process.js';
+import { connectionRefused, createDeployment, type Deployment, DRIVERS, sleep } from '../helpers/process.js';
 
 describe('drain delay (real process)', () => {
   let deployment: Deployment;
@@ -37,3 +37,30 @@ describe('drain delay (real process)', () => {
     assert.doesNotMatch(service.output(), /draining: readiness answers 503/);
   });
 });
+
+if (DRIVERS.includes('postgres')) {
+  describe('drain delay in a cluster of workers (postgres, real process)', () => {
+    let deployment: Deployment;
+    before(async () => {
+      deployment = await createDeployment('postgres');
+      const created = await deployment.cli(['user', 'create', 'alice'], { input: 'alice-password-1\n' });
+      assert.equal(created.code, 0, created.stderr);
+    });
+    after(() => deployment?.dispose());
+
+    test('SIGTERM to the primary: every worker answers readiness 503 and serves on, then all exit', async () => {
+      const service = await deployment.start({ WORKERS: '2', SHUTDOWN_DRAIN_DELAY: '8s' });
+      const pair = await service.login('alice');
+      const exit = service.stop('SIGTERM');
+      // Fresh connections: the primary hands them to the workers in turn, so both answer here.
+      const answers: number[] = [];
+      while (answers.filter((status) => status === 503).length < 4) {
+        answers.push((await service.get('/auth/health/ready/', { connection: 'close' })).status);
+      }
+      assert.equal((await service.get('/auth/me/', bearer(pair.access))).status, 200);
+      await service.waitForOutput(/draining: readiness answers 503/, 2);
+      assert.equal(await exit, 0);
+      assert.equal(await connectionRefused(service.port), 'ECONNREFUSED');
+    });
+  });
+}
