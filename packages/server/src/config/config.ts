@@ -13,7 +13,15 @@ export interface Config {
   readonly tls: { readonly mode: 'native' | 'proxy'; readonly certFile?: string; readonly keyFile?: string };
   readonly databaseUrl?: string;
   readonly dataDir: string;
-  readonly db: { readonly poolSize: number; readonly connectTimeoutMs: number; readonly statementTimeoutMs: number };
+  readonly db: {
+    readonly poolSize: number;
+    readonly connectTimeoutMs: number;
+    readonly statementTimeoutMs: number;
+    /** DATABASE_POOLER: `transaction` when a transaction-pooling PgBouncer is in between. */
+    readonly pooler: 'none' | 'transaction';
+    /** DATABASE_LISTEN_URL: a direct URL for LISTEN behind such a pooler. */
+    readonly listenUrl?: string;
+  };
   readonly jwt: {
     readonly algorithm: Algorithm;
     readonly signingKey?: string;
@@ -50,6 +58,8 @@ export interface Config {
     readonly trustProxy: readonly string[];
     readonly requestTimeoutMs: number;
     readonly shutdownTimeoutMs: number;
+    /** SIGTERM: how long readiness answers 503 while requests are still served, before the drain. */
+    readonly drainDelayMs: number;
   };
   readonly revocationFeed: {
     readonly token?: string;
@@ -73,6 +83,8 @@ export function parseConfig(env: Env = process.env): Config {
     poolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 1000),
     connectTimeoutMs: durationMs(env, 'DB_CONNECT_TIMEOUT', '5s', 100),
     statementTimeoutMs: durationMs(env, 'DB_STATEMENT_TIMEOUT', '5s', 100),
+    pooler: oneOf(env, 'DATABASE_POOLER', ['none', 'transaction'] as const, 'none'),
+    listenUrl: parseListenUrl(env),
   };
   const hashing = {
     // Default: the cores shared out among the serving processes, so a cluster does not run
@@ -98,6 +110,7 @@ export function parseConfig(env: Env = process.env): Config {
       trustProxy: list(env, 'TRUST_PROXY'),
       requestTimeoutMs: durationMs(env, 'REQUEST_TIMEOUT', '10s', 100),
       shutdownTimeoutMs: durationMs(env, 'SHUTDOWN_TIMEOUT', '10s', 0),
+      drainDelayMs: durationMs(env, 'SHUTDOWN_DRAIN_DELAY', '5s', 0),
     },
     revocationFeed: parseRevocationFeed(env),
     purge: {
@@ -146,6 +159,17 @@ function parseDatabaseUrl(env: Env): string | undefined {
   const url = text(env, 'DATABASE_URL');
   if (url === undefined) return undefined;
   if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('DATABASE_URL', 'must start with postgres:// or postgresql://');
+  return url;
+}
+
+/** DATABASE_LISTEN_URL: only behind a transaction pooler (without one, LISTEN uses DATABASE_URL). */
+function parseListenUrl(env: Env): string | undefined {
+  const url = text(env, 'DATABASE_LISTEN_URL');
+  if (url === undefined) return undefined;
+  if (!/^postgres(ql)?:\/\//.test(url))
+    throw new ConfigError('DATABASE_LISTEN_URL', 'must start with postgres:// or postgresql://');
+  if (env.DATABASE_POOLER?.trim() !== 'transaction')
+    throw new ConfigError('DATABASE_LISTEN_URL', 'needs DATABASE_POOLER=transaction');
   return url;
 }
 

@@ -8,6 +8,7 @@ import { AuthError } from '../errors.js';
 import type { AppLogger } from '../logger.js';
 import type { Services } from '../runtime.js';
 import { registerCors } from './cors.js';
+import { notReadyWhileDraining } from './drain.js';
 import { sendError } from './errors.js';
 import { registerSecurityHeaders, withSecurityHeaders } from './headers.js';
 import { routeTable } from './routes.js';
@@ -61,6 +62,7 @@ export function buildApp(deps: Services & { config: Config }, options: AppOption
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
   app.setNotFoundHandler((request, reply) => sendError(new AuthError('not_found', MESSAGES.notFound), request, reply));
 
+  notReadyWhileDraining(app);
   for (const route of routeTable(deps)) {
     app.route(route);
     registerOtherMethods(app, route.url, route.method as string);
