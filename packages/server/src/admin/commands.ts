@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { CLI_CONTEXT } from '../auth/context.js';
 import { listKeys, rotateKeys } from '../auth/keys/operations.js';
 import { flushExpired } from '../auth/maintenance.js';
+import { revokeSessionById } from '../auth/sessions.js';
 import { type ImportProgress, importDjango } from '../auth/simplejwt/import.js';
 import type { ImportSummary } from '../auth/simplejwt/summary.js';
 import { createUser, disableUser, enableUser, listAllUsers, listUserSessions, setPassword } from '../auth/users.js';
@@ -77,6 +78,16 @@ function countFlag(args: Args, name: string, fallback: number): number {
 }
 const r = (result: unknown) => result as Record<string, unknown>;
 
+const SESSIONS_LIST = {
+  words: ['sessions', 'list'],
+  operands: ['username'],
+  flags: { limit: 'N' },
+  summary:
+    'live sessions of the user (neither revoked nor expired), newest first, at most N (100): opened, last used (coarse), expiry, from where',
+  run: (d, a) => listUserSessions(d, need(a, 'username'), countFlag(a, 'limit', 100)),
+  print: (res) => table(res as Row[], ['id', 'createdAt', 'lastUsedAt', 'expiresAt', 'clientAddress', 'userAgent', 'imported']),
+} satisfies Command;
+
 export const COMMANDS = {
   'user.create': {
     words: ['user', 'create'],
@@ -117,13 +128,15 @@ export const COMMANDS = {
     run: (d) => listAllUsers(d),
     print: (res) => table(res as Row[], ['id', 'username', 'isActive', 'createdAt']),
   },
-  'user.sessions': {
-    words: ['user', 'sessions'],
-    operands: ['username'],
-    flags: { limit: 'N' },
-    summary: 'live sessions of the user (neither revoked nor expired), newest first; at most N (100)',
-    run: (d, a) => listUserSessions(d, need(a, 'username'), countFlag(a, 'limit', 100)),
-    print: (res) => table(res as Row[], ['id', 'createdAt', 'lastRefreshAt', 'expiresAt', 'imported']),
+  'sessions.list': SESSIONS_LIST,
+  // The name it had first: the same command.
+  'user.sessions': { ...SESSIONS_LIST, words: ['user', 'sessions'], summary: 'the same as sessions list' },
+  'sessions.revoke': {
+    words: ['sessions', 'revoke'],
+    operands: ['id'],
+    summary: "end one live session (any user's), as a logout of it would",
+    run: async (d, a) => ({ id: need(a, 'id'), userId: await revokeSessionById(d, need(a, 'id'), CLI_CONTEXT) }),
+    print: (res) => [`session ${r(res).id} revoked (user id ${r(res).userId})`],
   },
   migrate: {
     words: ['migrate'],

@@ -55,6 +55,8 @@ export interface Config {
   readonly http: {
     readonly bodyLimit: number;
     readonly corsOrigins: readonly string[];
+    /** REFRESH_COOKIE: login also sets the refresh token as an HttpOnly cookie (http/refresh-cookie.ts). */
+    readonly refreshCookie: boolean;
     readonly trustProxy: readonly string[];
     readonly requestTimeoutMs: number;
     readonly shutdownTimeoutMs: number;
@@ -107,6 +109,7 @@ export function parseConfig(env: Env = process.env): Config {
     http: {
       bodyLimit: integer(env, 'BODY_LIMIT', 16_384, 256, 10_485_760),
       corsOrigins: parseOrigins(env),
+      refreshCookie: boolean(env, 'REFRESH_COOKIE', false),
       trustProxy: list(env, 'TRUST_PROXY'),
       requestTimeoutMs: durationMs(env, 'REQUEST_TIMEOUT', '10s', 100),
       shutdownTimeoutMs: durationMs(env, 'SHUTDOWN_TIMEOUT', '10s', 0),
@@ -122,6 +125,10 @@ export function parseConfig(env: Env = process.env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     accessLog: boolean(env, 'ACCESS_LOG', false),
   };
+  if (config.http.refreshCookie && config.http.corsOrigins.length === 0) {
+    // The cookie is accepted only from an Origin named there (CSRF): with none, it never would be.
+    throw new ConfigError('REFRESH_COOKIE', 'needs CORS_ORIGINS to name the frontends allowed to use the cookie');
+  }
   if (config.tls.mode === 'proxy' && config.http.trustProxy.length === 0) {
     throw new ConfigError('TLS_MODE', 'proxy mode needs TRUST_PROXY to name the TLS-terminating proxy');
   }

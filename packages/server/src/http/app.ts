@@ -55,7 +55,7 @@ export function buildApp(deps: Services & { config: Config }, options: AppOption
   app.removeContentTypeParser('text/plain');
   acceptEmptyJsonBody(app);
   registerSecurityHeaders(app);
-  registerCors(app, http.corsOrigins);
+  registerCors(app, http.corsOrigins, http.refreshCookie);
   refuseWhileClosing(app); // after the header hooks: its 503 carries them too
   // Feed streams never go idle: closing the server would wait for them until SHUTDOWN_TIMEOUT.
   app.addHook('preClose', async () => deps.revocations.disconnectAll());

@@ -71,7 +71,11 @@ for (const driver of DRIVERS) {
       assert.equal((await service.post('/auth/logout/', { refresh_token: first.refresh })).status, 200);
       assert.deepEqual(await sessions(), [sid2, ...earlier]);
       assert.deepEqual(await sessions('--limit', '1'), [sid2]);
-      const row = new RegExp(`^${sid2}\\s+\\d{4}-\\d\\d-\\d\\dT\\S+Z\\s+-\\s+\\d{4}-\\S+Z\\s+false$`, 'm');
+      // id, createdAt, lastUsedAt (the login, never refreshed), expiresAt, clientAddress, userAgent (none sent), imported
+      const row = new RegExp(
+        `^${sid2}\\s+(\\d{4}-\\d\\d-\\d\\dT\\S+Z)\\s+\\1\\s+\\d{4}-\\S+Z\\s+127\\.0\\.0\\.1\\s+-\\s+false$`,
+        'm',
+      );
       assertOk(await cli(['user', 'sessions', 'alice']), row);
     });
 
