@@ -11,6 +11,7 @@ import { legacyKeyAdvice, legacySessionsLeft } from './auth/simplejwt/legacy-sta
 import { loadTls, tlsServerOptions } from './crypto/tls.js';
 import { buildApp } from './http/app.js';
 import { type ConnectionStats, guardConnections } from './http/connection-guard.js';
+import { announceDrain } from './http/drain.js';
 import type { AppLogger } from './logger.js';
 import { type Runtime, startServing } from './runtime.js';
 
@@ -19,6 +20,8 @@ export interface RunningServer {
   url: string;
   /** What the connection limits refused (http/connection-guard.ts). */
   connections: ConnectionStats;
+  /** Readiness answers 503 from now on; resolves after `delayMs` of serving on (SHUTDOWN_DRAIN_DELAY). */
+  drain(delayMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -39,6 +42,7 @@ export async function startServer(runtime: Runtime, log: AppLogger): Promise<Run
     app,
     url,
     connections,
+    drain: (delayMs) => announceDrain(app, delayMs),
     async close() {
       stopJobs();
       await app.close();

@@ -9,6 +9,7 @@ import type { AppLogger } from '../logger.js';
 import type { Services } from '../runtime.js';
 import { answerClientError } from './client-errors.js';
 import { registerCors } from './cors.js';
+import { notReadyWhileDraining } from './drain.js';
 import { sendError } from './errors.js';
 import { registerSecurityHeaders, withSecurityHeaders } from './headers.js';
 import { type AllowTable, answerUnrouted, registerPath } from './methods.js';
@@ -57,14 +58,15 @@ export function buildApp(deps: Services & { config: Config }, options: AppOption
   acceptEmptyJsonBody(app);
   registerSecurityHeaders(app);
   registerRequestChecks(app); // after the header hook: its 400 and 414 carry them
-  registerCors(app, http.corsOrigins);
+  registerCors(app, http.corsOrigins, http.refreshCookie);
   refuseWhileClosing(app); // after the header hooks: its 503 carries them too
   // Feed streams never go idle: closing the server would wait for them until SHUTDOWN_TIMEOUT.
   app.addHook('preClose', async () => deps.revocations.disconnectAll());
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
-  const allow: AllowTable = new Map();
+  const allow: AllowTable = [];
   app.setNotFoundHandler(answerUnrouted(allow)); // 404, 405 with Allow, or 501
 
+  notReadyWhileDraining(app);
   for (const route of routeTable(deps)) {
     app.route(route);
     registerPath(app, allow, route.url, route.method as string);

@@ -10,8 +10,8 @@ import { sendError } from './errors.js';
 /** RFC 9110 9.3 and PATCH (RFC 5789). CONNECT never reaches a route: Node closes it. */
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
 
-/** Paths (without their trailing slash: both spellings are served) → the Allow header's value. */
-export type AllowTable = Map<string, string>;
+/** Each served path as a pattern (both spellings, any value for a `:param`) and its Allow. */
+export type AllowTable = Array<{ path: RegExp; allow: string }>;
 
 export function allowOf(method: string): string {
   return method === 'GET' ? 'GET, HEAD, OPTIONS' : `${method}, OPTIONS`;
@@ -20,7 +20,7 @@ export function allowOf(method: string): string {
 /** Records `url`'s Allow, and answers OPTIONS on it with a 204 carrying that Allow. */
 export function registerPath(app: FastifyInstance, table: AllowTable, url: string, method: string): void {
   const allow = allowOf(method);
-  table.set(withoutSlash(url), allow);
+  table.push({ path: patternOf(url), allow });
   app.route({
     method: 'OPTIONS',
     url,
@@ -36,13 +36,17 @@ export function answerUnrouted(table: AllowTable) {
     if (!HTTP_METHODS.has(request.method)) {
       return sendError(new AuthError('method_not_implemented', MESSAGES.methodNotImplemented), request, reply);
     }
-    const allow = table.get(withoutSlash(request.url.split('?')[0] ?? ''));
+    const path = request.url.split('?')[0] ?? '';
+    const allow = table.find((entry) => entry.path.test(path))?.allow;
     if (allow === undefined) return sendError(new AuthError('not_found', MESSAGES.notFound), request, reply);
     reply.header('allow', allow);
     sendError(new AuthError('method_not_allowed', `Method "${request.method}" not allowed.`), request, reply);
   };
 }
 
-function withoutSlash(path: string): string {
-  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+/** `/auth/sessions/:id/` → /^\/auth\/sessions\/[^/]+\/?$/ */
+function patternOf(url: string): RegExp {
+  const segments = url.replace(/\/$/, '').split('/');
+  const body = segments.map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  return new RegExp(`^${body.join('/')}/?$`);
 }

@@ -20,6 +20,7 @@ const CASES: Array<[string, Record<string, string>, string]> = [
   ['HEADERS_TIMEOUT longer than REQUEST_TIMEOUT', { HEADERS_TIMEOUT: '20s' }, 'HEADERS_TIMEOUT'],
   ['MAX_CONNECTIONS=0', { MAX_CONNECTIONS: '0' }, 'MAX_CONNECTIONS'],
   ['TLS_HANDSHAKE_TIMEOUT=soon', { TLS_HANDSHAKE_TIMEOUT: 'soon' }, 'TLS_HANDSHAKE_TIMEOUT'],
+  ['REFRESH_COOKIE=true without CORS_ORIGINS', { REFRESH_COOKIE: 'true' }, 'REFRESH_COOKIE'],
 ];
 
 describe('invalid configuration (real process)', () => {
