@@ -120,5 +120,9 @@ describe('slow and malformed clients (pglite, real process)', () => {
       assert.equal(onHealth.headers.allow, 'GET, HEAD, OPTIONS');
       assertOurs(await ask(method, '/nowhere/'), 404, 'not_found', `${method} /nowhere/`);
     }
+    // A path with a parameter is a served path too.
+    const onSession = await ask('TRACE', '/auth/sessions/some-id/');
+    assertOurs(onSession, 405, 'method_not_allowed', 'TRACE /auth/sessions/some-id/');
+    assert.equal(onSession.headers.allow, 'DELETE, OPTIONS');
   });
 });
