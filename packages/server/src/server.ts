@@ -10,20 +10,28 @@ import { flushExpired } from './auth/maintenance.js';
 import { legacyKeyAdvice, legacySessionsLeft } from './auth/simplejwt/legacy-status.js';
 import { loadTls, tlsServerOptions } from './crypto/tls.js';
 import { buildApp } from './http/app.js';
+import { type ConnectionStats, guardConnections } from './http/connection-guard.js';
+import { announceDrain } from './http/drain.js';
 import type { AppLogger } from './logger.js';
 import { type Runtime, startServing } from './runtime.js';
 
 export interface RunningServer {
   app: FastifyInstance;
   url: string;
+  /** What the connection limits refused (http/connection-guard.ts). */
+  connections: ConnectionStats;
+  /** Readiness answers 503 from now on; resolves after `delayMs` of serving on (SHUTDOWN_DRAIN_DELAY). */
+  drain(delayMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startServer(runtime: Runtime, log: AppLogger): Promise<RunningServer> {
   const { config } = runtime;
   await startServing(runtime);
-  const https = config.tls.mode === 'native' ? tlsServerOptions(await loadTls(config, log)) : null;
-  const app = buildApp(runtime, { logger: log, server: { https, forceCloseConnections: 'idle', keepAliveTimeout: 72_000 } });
+  const handshakeTimeoutMs = config.connections.handshakeTimeoutMs;
+  const https = config.tls.mode === 'native' ? tlsServerOptions(await loadTls(config, log), handshakeTimeoutMs) : null;
+  const app = buildApp(runtime, { logger: log, server: { https, forceCloseConnections: 'idle' } });
+  const connections = guardConnections(app.server, config.connections, log);
   await app.listen({ port: config.port, host: config.host });
   const stopJobs = startBackgroundJobs(runtime, log);
   if (runtime.legacy) await reportLegacyKey(runtime, log);
@@ -33,6 +41,8 @@ export async function startServer(runtime: Runtime, log: AppLogger): Promise<Run
   return {
     app,
     url,
+    connections,
+    drain: (delayMs) => announceDrain(app, delayMs),
     async close() {
       stopJobs();
       await app.close();

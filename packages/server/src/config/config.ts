@@ -3,6 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { ALGORITHMS, type Algorithm, DEFAULT_AUDIENCE, DEFAULT_ISSUER } from '@auth-service/protocol';
+import { openFileLimit, RESERVED_FILES } from './file-limit.js';
 import { boolean, ConfigError, durationMs, type Env, integer, list, oneOf, text } from './parse.js';
 
 export { ConfigError };
@@ -13,7 +14,15 @@ export interface Config {
   readonly tls: { readonly mode: 'native' | 'proxy'; readonly certFile?: string; readonly keyFile?: string };
   readonly databaseUrl?: string;
   readonly dataDir: string;
-  readonly db: { readonly poolSize: number; readonly connectTimeoutMs: number; readonly statementTimeoutMs: number };
+  readonly db: {
+    readonly poolSize: number;
+    readonly connectTimeoutMs: number;
+    readonly statementTimeoutMs: number;
+    /** DATABASE_POOLER: `transaction` when a transaction-pooling PgBouncer is in between. */
+    readonly pooler: 'none' | 'transaction';
+    /** DATABASE_LISTEN_URL: a direct URL for LISTEN behind such a pooler. */
+    readonly listenUrl?: string;
+  };
   readonly jwt: {
     readonly algorithm: Algorithm;
     readonly signingKey?: string;
@@ -52,6 +61,17 @@ export interface Config {
     readonly trustProxy: readonly string[];
     readonly requestTimeoutMs: number;
     readonly shutdownTimeoutMs: number;
+    /** SIGTERM: how long readiness answers 503 while requests are still served, before the drain. */
+    readonly drainDelayMs: number;
+  };
+  /** Limits on connections themselves, against floods and slow clients (http/connection-guard.ts). */
+  readonly connections: {
+    readonly handshakeTimeoutMs: number;
+    readonly headersTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+    readonly max: number;
+    /** 0: no per-address cap (the default behind a proxy, where every connection is the proxy's). */
+    readonly maxPerClient: number;
   };
   readonly revocationFeed: {
     readonly token?: string;
@@ -75,6 +95,8 @@ export function parseConfig(env: Env = process.env): Config {
     poolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 1000),
     connectTimeoutMs: durationMs(env, 'DB_CONNECT_TIMEOUT', '5s', 100),
     statementTimeoutMs: durationMs(env, 'DB_STATEMENT_TIMEOUT', '5s', 100),
+    pooler: oneOf(env, 'DATABASE_POOLER', ['none', 'transaction'] as const, 'none'),
+    listenUrl: parseListenUrl(env),
   };
   const hashing = {
     // Default: the cores shared out among the serving processes, so a cluster does not run
@@ -101,7 +123,9 @@ export function parseConfig(env: Env = process.env): Config {
       trustProxy: list(env, 'TRUST_PROXY'),
       requestTimeoutMs: durationMs(env, 'REQUEST_TIMEOUT', '10s', 100),
       shutdownTimeoutMs: durationMs(env, 'SHUTDOWN_TIMEOUT', '10s', 0),
+      drainDelayMs: durationMs(env, 'SHUTDOWN_DRAIN_DELAY', '5s', 0),
     },
+    connections: parseConnections(env),
     revocationFeed: parseRevocationFeed(env),
     purge: {
       intervalMs: durationMs(env, 'PURGE_INTERVAL', '10m', 0),
@@ -139,6 +163,27 @@ function parseThrottle(env: Env, db: Config['db'], hashing: Config['hashing']): 
   };
 }
 
+function parseConnections(env: Env): Config['connections'] {
+  const requestTimeoutMs = durationMs(env, 'REQUEST_TIMEOUT', '10s', 100);
+  const headersTimeoutMs = durationMs(env, 'HEADERS_TIMEOUT', '5s', 100);
+  if (headersTimeoutMs > requestTimeoutMs) throw new ConfigError('HEADERS_TIMEOUT', 'must not be longer than REQUEST_TIMEOUT');
+  const proxied = (env.TLS_MODE ?? '').trim() === 'proxy';
+  return {
+    handshakeTimeoutMs: durationMs(env, 'TLS_HANDSHAKE_TIMEOUT', '5s', 100),
+    headersTimeoutMs,
+    // Longer than the 60 s idle timeout of common load balancers, so that they close first.
+    keepAliveTimeoutMs: durationMs(env, 'KEEP_ALIVE_TIMEOUT', '72s', 1000),
+    max: integer(env, 'MAX_CONNECTIONS', defaultMaxConnections(), 1, 1_000_000),
+    maxPerClient: integer(env, 'MAX_CONNECTIONS_PER_CLIENT', proxied ? 0 : 256, 0, 1_000_000),
+  };
+}
+
+/** 10,000, or fewer when the open-file limit leaves less room (then all of it but RESERVED_FILES). */
+function defaultMaxConnections(): number {
+  const limit = openFileLimit();
+  return limit === null ? 10_000 : Math.max(64, Math.min(10_000, limit - RESERVED_FILES));
+}
+
 function parseTls(env: Env): Config['tls'] {
   const mode = oneOf(env, 'TLS_MODE', ['native', 'proxy'] as const, 'native');
   const certFile = text(env, 'TLS_CERT_FILE');
@@ -153,6 +198,17 @@ function parseDatabaseUrl(env: Env): string | undefined {
   const url = text(env, 'DATABASE_URL');
   if (url === undefined) return undefined;
   if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('DATABASE_URL', 'must start with postgres:// or postgresql://');
+  return url;
+}
+
+/** DATABASE_LISTEN_URL: only behind a transaction pooler (without one, LISTEN uses DATABASE_URL). */
+function parseListenUrl(env: Env): string | undefined {
+  const url = text(env, 'DATABASE_LISTEN_URL');
+  if (url === undefined) return undefined;
+  if (!/^postgres(ql)?:\/\//.test(url))
+    throw new ConfigError('DATABASE_LISTEN_URL', 'must start with postgres:// or postgresql://');
+  if (env.DATABASE_POOLER?.trim() !== 'transaction')
+    throw new ConfigError('DATABASE_LISTEN_URL', 'needs DATABASE_POOLER=transaction');
   return url;
 }
 
