@@ -143,8 +143,9 @@ describe('refresh', () => {
       assert.equal((await auth.fetch(`${service.url}/auth/me/`)).status, 200);
       await sleep(100);
     }
-    // 5 s of 2 s tokens: a refresh each ~1.5 s, never one per call.
-    assert.ok(watch.count >= 2 && watch.count <= 5, `${watch.count} refreshes`);
+    // 5 s of 2 s tokens: a refresh each ~1.5 s (3 or 4), never one per call (~50); the upper
+    // bound leaves room for a loaded machine's late timers without letting a per-call refresh by.
+    assert.ok(watch.count >= 2 && watch.count <= 10, `${watch.count} refreshes`);
     auth.close();
   });
 
