@@ -10,6 +10,8 @@ import type { Services } from '../runtime.js';
 import { registerCors } from './cors.js';
 import { sendError } from './errors.js';
 import { registerSecurityHeaders, withSecurityHeaders } from './headers.js';
+import { registerOpenapi } from './openapi/document.js';
+import { openapiRoute, registerDocsPage } from './openapi/routes.js';
 import { routeTable } from './routes.js';
 
 export interface AppOptions {
@@ -61,10 +63,15 @@ export function buildApp(deps: Services & { config: Config }, options: AppOption
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
   app.setNotFoundHandler((request, reply) => sendError(new AuthError('not_found', MESSAGES.notFound), request, reply));
 
-  for (const route of routeTable(deps)) {
-    app.route(route);
-    registerOtherMethods(app, route.url, route.method as string);
-  }
+  // The document is generated from the routes as they register, so its plugin comes first.
+  registerOpenapi(app);
+  if (deps.config.docsPage) registerDocsPage(app);
+  app.register(async (scope) => {
+    for (const route of [...routeTable(deps), openapiRoute(app)]) {
+      scope.route(route);
+      registerOtherMethods(scope, route.url, route.method as string);
+    }
+  });
   return app;
 }
 
@@ -122,6 +129,7 @@ function registerOtherMethods(app: FastifyInstance, url: string, method: string)
   app.route({
     method: [...others],
     url,
+    schema: { hide: true }, // documented as the route's other methods are not
     handler: async (request, reply) => {
       reply.header('allow', allow);
       throw new AuthError('method_not_allowed', `Method "${request.method}" not allowed.`);
@@ -130,6 +138,7 @@ function registerOtherMethods(app: FastifyInstance, url: string, method: string)
   app.route({
     method: 'OPTIONS',
     url,
+    schema: { hide: true },
     handler: async (_request, reply) => {
       reply.header('allow', allow).code(204).send();
     },
