@@ -47,7 +47,14 @@ const FEED_DOCS: DocsBase = {
   description:
     'For verifiers that refuse revoked sessions without a database read (@auth-service/verifier). Resumes after the cursor sent as Last-Event-ID or ?after=. Off (404 feed_disabled) unless REVOCATION_FEED_TOKEN is set.',
   auth: 'feed',
-  errors: ['feed_disabled', 'feed_token_invalid', 'not_authenticated', 'bad_authorization_header', 'validation_error', 'too_many_subscribers'],
+  errors: [
+    'feed_disabled',
+    'feed_token_invalid',
+    'not_authenticated',
+    'bad_authorization_header',
+    'validation_error',
+    'too_many_subscribers',
+  ],
   query: { after: { description: 'Resume after this event id (as Last-Event-ID).', pattern: CURSOR_PATTERN.source } },
   stream: {
     contentType: 'text/event-stream',

@@ -12,10 +12,10 @@ import type { Config } from '../config/config.js';
 import type { Services } from '../runtime.js';
 import { asBearerError, bearerToken } from './bearer.js';
 import { discoveryRoutes, JWKS_PATH } from './discovery.js';
+import { EXAMPLE_ACCESS, EXAMPLE_REFRESH } from './examples.js';
 import { forwardAuthRoute } from './forward-auth.js';
 import { readiness } from './readiness.js';
 import { revocationFeedRoute } from './revocations.js';
-import { EXAMPLE_ACCESS, EXAMPLE_REFRESH } from './examples.js';
 import { BEARER_ERRORS, route } from './route.js';
 
 const ctx = (request: FastifyRequest): RequestContext => ({ clientIp: request.ip, userAgent: request.headers['user-agent'] });
@@ -30,8 +30,9 @@ export function routeTable(deps: Services & { config: Config }): RouteOptions[] 
       url: '/auth/login/',
       docs: {
         tag: 'tokens',
-        summary: 'Log in: a username and password for a new session\'s token pair',
-        description: 'Unknown user, wrong password and disabled user are one answer (401 no_active_account). Repeated failures are throttled (429 with Retry-After); a full password-hashing queue is a 503 overloaded.',
+        summary: "Log in: a username and password for a new session's token pair",
+        description:
+          'Unknown user, wrong password and disabled user are one answer (401 no_active_account). Repeated failures are throttled (429 with Retry-After); a full password-hashing queue is a 503 overloaded.',
         errors: ['no_active_account', 'throttled', 'overloaded', 'service_unavailable'],
         bodyExample: { username: 'alice', password: 'correct horse battery staple' },
         example: { refresh: EXAMPLE_REFRESH, access: EXAMPLE_ACCESS },
@@ -45,7 +46,8 @@ export function routeTable(deps: Services & { config: Config }): RouteOptions[] 
       docs: {
         tag: 'tokens',
         summary: 'A new access token for a refresh token',
-        description: 'With ROTATE_REFRESH_TOKENS the answer also carries the next refresh token; the one presented is retired, and presenting it again past ROTATION_GRACE_PERIOD revokes the session.',
+        description:
+          'With ROTATE_REFRESH_TOKENS the answer also carries the next refresh token; the one presented is retired, and presenting it again past ROTATION_GRACE_PERIOD revokes the session.',
         errors: ['token_not_valid', 'service_unavailable'],
         bodyExample: { refresh: EXAMPLE_REFRESH },
         example: { access: EXAMPLE_ACCESS },
@@ -75,7 +77,8 @@ export function routeTable(deps: Services & { config: Config }): RouteOptions[] 
       docs: {
         tag: 'sessions',
         summary: 'Log out: revoke the session of a refresh token',
-        description: 'Every 400 of this route carries {"error": "Token is invalid or already blacklisted"}, as the original service.',
+        description:
+          'Every 400 of this route carries {"error": "Token is invalid or already blacklisted"}, as the original service.',
         errors: ['logout_failed', 'service_unavailable'],
         bodyExample: { refresh_token: EXAMPLE_REFRESH },
         example: { message: MESSAGES.loggedOut },
@@ -122,10 +125,21 @@ export function routeTable(deps: Services & { config: Config }): RouteOptions[] 
       docs: {
         tag: 'keys',
         summary: 'The public signing keys (JWKS, RFC 7517)',
-        description: 'The next, current and retired-but-still-verifying ES256 keys; cacheable for a few minutes. Empty with HS256.',
+        description:
+          'The next, current and retired-but-still-verifying ES256 keys; cacheable for a few minutes. Empty with HS256.',
         errors: [],
         example: {
-          keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'k-2026-01-01-a1b2', alg: 'ES256', use: 'sig' }],
+          keys: [
+            {
+              kty: 'EC',
+              crv: 'P-256',
+              x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU',
+              y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0',
+              kid: 'k-2026-01-01-a1b2',
+              alg: 'ES256',
+              use: 'sig',
+            },
+          ],
         },
       },
       schema: { response: { 200: schema.jwksAnswer } },

@@ -4,8 +4,8 @@
 // each error status with the protocol's error body narrowed to its codes. A route registered
 // without docs stays bare here, and openapi.test.ts names it.
 import { readFileSync } from 'node:fs';
-import swagger, { type SwaggerOptions } from '@fastify/swagger';
 import { ERROR_STATUS, type ErrorCode, errorAnswer, type JsonSchema } from '@auth-service/protocol';
+import swagger, { type SwaggerOptions } from '@fastify/swagger';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { type DocsBase, docsOf, TAGS } from '../route.js';
 import { errorExample } from './error-examples.js';
@@ -39,6 +39,7 @@ export function registerOpenapi(app: FastifyInstance): void {
         description: 'JWT authentication: login, refresh, verify, logout, public keys. Every error body carries a stable `code`.',
         license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
       },
+      servers: [{ url: '/', description: 'This service' }],
       tags: TAGS.map((name) => ({ name, description: TAG_TEXT[name] })),
       components: {
         securitySchemes: {
@@ -82,7 +83,11 @@ function success(docs: DocsBase & { example?: unknown }, answer: JsonSchema | un
     const { contentType, description, example } = docs.stream;
     return { description, content: { [contentType]: { schema: { type: 'string' }, example } } };
   }
-  return { description: docs.summary, ...answer, ...(docs.example !== undefined ? { examples: [docs.example] } : {}) };
+  return {
+    'x-response-description': docs.summary,
+    ...answer,
+    ...(docs.example !== undefined ? { examples: [docs.example] } : {}),
+  };
 }
 
 /** One response per status, its body the protocol's error body with `code` narrowed to the route's codes. */
@@ -93,7 +98,7 @@ function errorResponses(docs: DocsBase, hasBody: boolean): Record<string, JsonSc
   const responses: Record<string, JsonSchema> = {};
   for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b)) {
     responses[String(status)] = {
-      description: `Error: ${list.join(', ')}`,
+      'x-response-description': `Error: ${list.join(', ')}`,
       ...errorAnswer,
       properties: { ...errorAnswer.properties, code: { type: 'string', enum: list } },
       examples: list.map(errorExample),
@@ -104,7 +109,10 @@ function errorResponses(docs: DocsBase, hasBody: boolean): Record<string, JsonSc
 
 function queryOf(query: NonNullable<DocsBase['query']>): JsonSchema {
   const properties = Object.fromEntries(
-    Object.entries(query).map(([name, { description, pattern }]) => [name, { type: 'string', description, ...(pattern ? { pattern } : {}) }]),
+    Object.entries(query).map(([name, { description, pattern }]) => [
+      name,
+      { type: 'string', description, ...(pattern ? { pattern } : {}) },
+    ]),
   );
   return { type: 'object', properties };
 }

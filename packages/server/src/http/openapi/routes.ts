@@ -2,8 +2,9 @@
 // calls them) and the docs page at /auth/docs/ (unless DOCS_PAGE=false): Swagger UI, its
 // assets served from the @fastify/swagger-ui package, so the page needs no internet. Its
 // Content-Security-Policy lets it load only from this origin.
-import swaggerUi from '@fastify/swagger-ui';
+
 import { openapiAnswer } from '@auth-service/protocol';
+import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { route } from '../route.js';
 import { OPENAPI_PATH } from './document.js';
