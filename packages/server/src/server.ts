@@ -11,6 +11,8 @@ import { legacyKeyAdvice, legacySessionsLeft } from './auth/simplejwt/legacy-sta
 import { loadTls, tlsServerOptions } from './crypto/tls.js';
 import { buildApp } from './http/app.js';
 import type { AppLogger } from './logger.js';
+import type { PromMetrics } from './metrics/prometheus.js';
+import { serveProcessMetrics } from './metrics/serve.js';
 import { type Runtime, startServing } from './runtime.js';
 
 export interface RunningServer {
@@ -19,12 +21,16 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(runtime: Runtime, log: AppLogger): Promise<RunningServer> {
+/** `metrics`: the runtime's Prometheus metrics (METRICS_PORT), which this server feeds and serves. */
+export async function startServer(runtime: Runtime, log: AppLogger, metrics?: PromMetrics): Promise<RunningServer> {
   const { config } = runtime;
   await startServing(runtime);
   const https = config.tls.mode === 'native' ? tlsServerOptions(await loadTls(config, log)) : null;
-  const app = buildApp(runtime, { logger: log, server: { https, forceCloseConnections: 'idle', keepAliveTimeout: 72_000 } });
+  const server = { https, forceCloseConnections: 'idle' as const, keepAliveTimeout: 72_000 };
+  const app = buildApp(runtime, { logger: log, server, metrics: metrics?.http });
+  metrics?.watch(runtime);
   await app.listen({ port: config.port, host: config.host });
+  const metricsListener = await serveProcessMetrics(config, metrics, log);
   const stopJobs = startBackgroundJobs(runtime, log);
   if (runtime.legacy) await reportLegacyKey(runtime, log);
   const admin = runtime.db.kind === 'pglite' ? await serveAdmin(runtime, config.dataDir, log) : null;
@@ -38,6 +44,7 @@ export async function startServer(runtime: Runtime, log: AppLogger): Promise<Run
       await app.close();
       // After the HTTP drain: nothing the admin socket does may delay it.
       await admin?.close();
+      await metricsListener?.close();
     },
   };
 }

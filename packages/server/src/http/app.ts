@@ -12,6 +12,7 @@ import { sendError } from './errors.js';
 import { registerSecurityHeaders, withSecurityHeaders } from './headers.js';
 import { registerOpenapi } from './openapi/document.js';
 import { openapiRoute, registerDocsPage } from './openapi/routes.js';
+import { type HttpMetrics, registerRequestMetrics } from './request-metrics.js';
 import { routeTable } from './routes.js';
 
 export interface AppOptions {
@@ -19,6 +20,8 @@ export interface AppOptions {
   logger?: AppLogger;
   /** Extra server options (https, timeouts) from server.ts. */
   server?: Partial<FastifyServerOptions> & { https?: unknown };
+  /** Counts and times every answer (METRICS_PORT). */
+  metrics?: HttpMetrics;
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -55,6 +58,7 @@ export function buildApp(deps: Services & { config: Config }, options: AppOption
   // JSON only: Fastify's text/plain parser goes, so any other media type is a 415.
   app.removeContentTypeParser('text/plain');
   acceptEmptyJsonBody(app);
+  if (options.metrics) registerRequestMetrics(app, options.metrics);
   registerSecurityHeaders(app);
   registerCors(app, http.corsOrigins);
   refuseWhileClosing(app); // after the header hooks: its 503 carries them too
