@@ -3,22 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { parseConfig } from '../src/config/config.js';
-import { buildApp } from '../src/http/app.js';
-import { createPromMetrics, type PromMetrics } from '../src/metrics/prometheus.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
-import { bearer, type Endpoint, injectEndpoint } from './helpers/endpoint.js';
-import { sampleValue } from './helpers/metrics.js';
-
-async function withMetrics(t: TestApp): Promise<{ api: Endpoint; metrics: PromMetrics; value: Reader; close(): Promise<void> }> {
-  const metrics = createPromMetrics();
-  const deps = { ...t.deps, metrics: metrics.auth };
-  metrics.watch(deps);
-  const app = buildApp(deps, { metrics: metrics.http });
-  await app.ready();
-  const value: Reader = async (name, labels) => sampleValue(await metrics.registry.metrics(), name, labels);
-  return { api: injectEndpoint(app), metrics, value, close: () => app.close() };
-}
-type Reader = (name: string, labels?: Record<string, string>) => Promise<number | undefined>;
+import { bearer } from './helpers/endpoint.js';
+import { withMetrics } from './helpers/metrics.js';
 
 describe('outcomes counted (rotation on)', () => {
   let t: TestApp;

@@ -1,6 +1,10 @@
 // Reading a Prometheus scrape in tests: fetch it, pick a sample's value, and lint it with
 // promtool (Debian's prometheus package).
 import { spawn } from 'node:child_process';
+import { buildApp } from '../../src/http/app.js';
+import { createPromMetrics, type PromMetrics } from '../../src/metrics/prometheus.js';
+import type { TestApp } from './app.js';
+import { type Endpoint, injectEndpoint } from './endpoint.js';
 import { toolOrSkip } from './tools.js';
 
 export const promtool = toolOrSkip('/usr/bin/promtool', 'prometheus');
@@ -54,3 +58,18 @@ export function promtoolCheck(text: string): Promise<{ code: number | null; prob
 
 /** The problems that are about our own metrics (prom-client's nodejs_* and process_* defaults draw remarks we cannot change). */
 export const ownProblems = (problems: string[]) => problems.filter((line) => !/^(nodejs_|process_)/.test(line.trim()));
+
+export type Reader = (name: string, labels?: Record<string, string>) => Promise<number | undefined>;
+
+/** A second app on a test app's runtime, its outcomes and answers counted by prom-client (as METRICS_PORT wires it). */
+export async function withMetrics(
+  t: TestApp,
+): Promise<{ api: Endpoint; metrics: PromMetrics; value: Reader; close(): Promise<void> }> {
+  const metrics = createPromMetrics();
+  const deps = { ...t.deps, metrics: metrics.auth };
+  metrics.watch(deps);
+  const app = buildApp(deps, { metrics: metrics.http });
+  await app.ready();
+  const value: Reader = async (name, labels) => sampleValue(await metrics.registry.metrics(), name, labels);
+  return { api: injectEndpoint(app), metrics, value, close: () => app.close() };
+}
