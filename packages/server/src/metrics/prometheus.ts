@@ -49,13 +49,18 @@ export function createPromMetrics(): PromMetrics {
     'outcome',
     REFRESH_OUTCOMES,
   );
-  const verifications = new client.Counter({
+  const verificationCounter = new client.Counter({
     name: 'auth_token_verifications_total',
     help: 'Token checks: /auth/token/verify/ (kind="verify") and Bearer access tokens (kind="bearer"), by outcome.',
     labelNames: ['kind', 'outcome'] as const,
     registers,
   });
-  for (const kind of ['verify', 'bearer']) for (const outcome of VERIFY_OUTCOMES) verifications.labels(kind, outcome).inc(0);
+  const verifications = new Map(
+    (['verify', 'bearer'] as const).flatMap((kind) =>
+      VERIFY_OUTCOMES.map((outcome) => [`${kind} ${outcome}`, verificationCounter.labels(kind, outcome)] as const),
+    ),
+  );
+  for (const child of verifications.values()) child.inc(0);
   const revoked = counter(
     registers,
     'auth_sessions_revoked_total',
@@ -83,29 +88,50 @@ export function createPromMetrics(): PromMetrics {
     watch: (service) => {
       watched = service;
     },
-    http: {
-      request(method, route, status, seconds) {
-        const labels = { method, route, status: String(status) };
-        requests.inc(labels);
-        duration.observe(labels, seconds);
-      },
-    },
+    http: { request: requestRecorder(requests, duration) },
     auth: {
-      login: (outcome) => logins.labels(outcome).inc(),
-      refresh: (outcome) => refreshes.labels(outcome).inc(),
-      verification: (kind, outcome) => verifications.labels(kind, outcome).inc(),
-      sessionsRevoked: (cause, count) => revoked.labels(cause).inc(count),
+      login: (outcome) => logins(outcome),
+      refresh: (outcome) => refreshes(outcome),
+      verification: (kind, outcome) => verifications.get(`${kind} ${outcome}`)?.inc(),
+      sessionsRevoked: (cause, count) => revoked(cause, count),
       redisError: () => redisErrors.inc(),
       hashWaited: (seconds) => hashWait.observe(seconds),
     },
   };
 }
 
-/** A counter with one label whose every value is exported from the start (at 0). */
-function counter(registers: client.Registry[], name: string, help: string, label: string, values: readonly string[]) {
+type RequestLabels = 'method' | 'route' | 'status';
+
+/**
+ * Records an answer through the metrics' children for its labels, kept per label set: looking
+ * them up by a labels object costs a sort and a hash on every request. The label sets are
+ * bounded (route templates, not paths), and so is this map.
+ */
+function requestRecorder(requests: client.Counter<RequestLabels>, duration: client.Histogram<RequestLabels>) {
+  type Child = { count: ReturnType<typeof requests.labels>; time: ReturnType<typeof duration.labels> };
+  const children = new Map<string, Child>();
+  return (method: string, route: string, status: number, seconds: number) => {
+    const key = `${method} ${status} ${route}`;
+    let child = children.get(key);
+    if (!child) {
+      const labels = { method, route, status: String(status) };
+      child = { count: requests.labels(labels), time: duration.labels(labels) };
+      children.set(key, child);
+    }
+    child.count.inc();
+    child.time.observe(seconds);
+  };
+}
+
+/**
+ * A counter with one label whose every value is exported from the start (at 0); returns each
+ * value's child, so that counting is one increment (no labels lookup).
+ */
+function counter<V extends string>(registers: client.Registry[], name: string, help: string, label: string, values: readonly V[]) {
   const metric = new client.Counter({ name, help, labelNames: [label], registers });
-  for (const value of values) metric.labels(value).inc(0);
-  return metric;
+  const children = new Map(values.map((value) => [value, metric.labels(value)] as const));
+  for (const child of children.values()) child.inc(0);
+  return (value: V, by = 1) => (children.get(value) ?? metric.labels(value)).inc(by);
 }
 
 /** A counter whose total is kept elsewhere (a pool's own count): at scrape time it catches up. */
