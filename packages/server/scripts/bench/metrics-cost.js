@@ -7,6 +7,8 @@
 // The work the metrics add to one request is also timed in-process (microCost): the calls the
 // hooks make, many times over, which no machine load blurs as much.
 import { performance } from 'node:perf_hooks';
+import Fastify from 'fastify';
+import { registerRequestMetrics } from '../../dist/src/http/request-metrics.js';
 import { createPromMetrics } from '../../dist/src/metrics/prometheus.js';
 import { startOurs, tokens } from './services.js';
 import { wrk } from './wrk.js';
@@ -40,11 +42,44 @@ export async function microCost() {
   return { nsPerRequest: samples[2], nsMin: samples[0], nsMax: samples[4], scrapeMs: scrapes[10] };
 }
 
+/**
+ * The whole per-request cost of the hook, in-process: a bare Fastify app answering one route,
+ * with and without registerRequestMetrics, each driven by app.inject() in alternating batches
+ * (so a change in the machine's load hits both alike); microseconds per request, medians.
+ */
+export async function hookCost({ batches = 6, requests = 20_000 } = {}) {
+  const build = async (metrics) => {
+    const app = Fastify({ logger: false });
+    if (metrics) registerRequestMetrics(app, metrics.http);
+    app.get('/auth/health/live/', async () => ({ status: 'ok' }));
+    await app.ready();
+    return app;
+  };
+  const apps = { off: await build(null), on: await build(createPromMetrics()) };
+  const run = async (app) => {
+    const start = performance.now();
+    for (let i = 0; i < requests; i++) await app.inject({ method: 'GET', url: '/auth/health/live/' });
+    return ((performance.now() - start) * 1000) / requests;
+  };
+  await run(apps.off);
+  await run(apps.on);
+  const times = { off: [], on: [] };
+  for (let i = 0; i < batches; i++) for (const side of ['off', 'on']) times[side].push(await run(apps[side]));
+  await apps.off.close();
+  await apps.on.close();
+  const diffs = times.on.map((t, i) => t - times.off[i]);
+  return { offUs: median(times.off), onUs: median(times.on), addedUs: median(diffs) };
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function metricsCost({ adminUrl, port, users, load, log }) {
   const micro = await microCost();
   log(`in-process: ${micro.nsPerRequest.toFixed(0)} ns per request, one scrape ${micro.scrapeMs.toFixed(2)} ms`);
+  const hook = await hookCost();
+  log(
+    `in-process hook: ${hook.offUs.toFixed(1)} µs off, ${hook.onUs.toFixed(1)} µs on, +${hook.addedUs.toFixed(1)} µs (median of pairs)`,
+  );
   // Databases of their own: another bench run may be using the default one.
   const off = await startOurs({ adminUrl, port, users, database: 'auth_service_bench_metrics_off' });
   let on;
@@ -59,7 +94,7 @@ export async function metricsCost({ adminUrl, port, users, load, log }) {
     const rows = {};
     for (const scenario of SCENARIOS) rows[scenario] = await alternate(scenario, { off, on }, users, load, log);
     const counted = await countedRequests();
-    return report(rows, counted, micro, load);
+    return report(rows, counted, { ...micro, hook }, load);
   } finally {
     await on?.stop();
     await off.stop();
@@ -111,6 +146,7 @@ function report(rows, counted, micro, load) {
     '',
     `requests counted by auth_http_requests_total on the "on" copy: ${counted}`,
     `in-process, the metrics' work per request: ${micro.nsPerRequest.toFixed(0)} ns (median of 5 runs of 500,000; ${micro.nsMin.toFixed(0)}–${micro.nsMax.toFixed(0)}); one scrape: ${micro.scrapeMs.toFixed(2)} ms`,
+    `in-process, a bare Fastify route through app.inject(): ${micro.hook.offUs.toFixed(1)} µs per request without the metrics hook, ${micro.hook.onUs.toFixed(1)} µs with it (median of paired differences: +${micro.hook.addedUs.toFixed(1)} µs)`,
     `${PAIRS} alternating pairs of wrk -t${load.threads} -c${load.conns} -d${load.seconds}s per endpoint, keep-alive, HTTPS on loopback`,
   );
   return lines.join('\n');

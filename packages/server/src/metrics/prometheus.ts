@@ -127,7 +127,13 @@ function requestRecorder(requests: client.Counter<RequestLabels>, duration: clie
  * A counter with one label whose every value is exported from the start (at 0); returns each
  * value's child, so that counting is one increment (no labels lookup).
  */
-function counter<V extends string>(registers: client.Registry[], name: string, help: string, label: string, values: readonly V[]) {
+function counter<V extends string>(
+  registers: client.Registry[],
+  name: string,
+  help: string,
+  label: string,
+  values: readonly V[],
+) {
   const metric = new client.Counter({ name, help, labelNames: [label], registers });
   const children = new Map(values.map((value) => [value, metric.labels(value)] as const));
   for (const child of children.values()) child.inc(0);

@@ -37,7 +37,6 @@ export function registerOpenapi(app: FastifyInstance): void {
         title: 'auth-service',
         version,
         description: 'JWT authentication: login, refresh, verify, logout, public keys. Every error body carries a stable `code`.',
-        license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
       },
       servers: [{ url: '/', description: 'This service' }],
       tags: TAGS.map((name) => ({ name, description: TAG_TEXT[name] })),
