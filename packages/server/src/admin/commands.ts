@@ -1,6 +1,7 @@
 // Every operator command, one entry each: its words, operands and flags (from which the CLI
-// derives its usage text and its parsing), what it runs (a use case: commands write no SQL of
-// their own) and how its result reads on a terminal. The same table serves a local run (the
+// derives its usage text and its parsing), what it runs (a use case, or for migrate and audit
+// the database function itself: commands write no SQL of their own) and how its result reads
+// on a terminal. The same table serves a local run (the
 // CLI opened the database itself) and a run through the admin socket (the service owns the
 // embedded database).
 import { resolve } from 'node:path';
@@ -9,8 +10,8 @@ import { listKeys, rotateKeys } from '../auth/keys/operations.js';
 import { flushExpired } from '../auth/maintenance.js';
 import { type ImportProgress, importDjango } from '../auth/simplejwt/import.js';
 import type { ImportSummary } from '../auth/simplejwt/summary.js';
-import { createUser, disableUser, enableUser, listAllUsers, setPassword } from '../auth/users.js';
-import { parseDuration } from '../config/duration.js';
+import { createUser, disableUser, enableUser, listAllUsers, listUserSessions, setPassword } from '../auth/users.js';
+import { parseDurationWithUnit } from '../config/duration.js';
 import { openDumpdata } from '../db/django/dumpdata-source.js';
 import { openDjangoDatabase } from '../db/django/postgres-source.js';
 import type { DjangoSource } from '../db/django/source.js';
@@ -53,7 +54,7 @@ const need = (args: Args, name: string): string => {
 /** An ISO 8601 time, or a relative one ("24h": that long ago). */
 const time = (value: string | undefined): Date | undefined => {
   if (value === undefined) return undefined;
-  const ago = /^\d+[smhd]$/.test(value) ? parseDuration(value) : null;
+  const ago = parseDurationWithUnit(value);
   const parsed = new Date(ago === null ? value : Date.now() - ago);
   if (Number.isNaN(parsed.getTime())) throw invalidField('time', `"${value}" is not a time (ISO 8601, or relative like 24h)`);
   return parsed;
@@ -68,11 +69,11 @@ function openSource(from: string): Promise<DjangoSource> {
   return DATABASE_URL.test(from) ? openDjangoDatabase(from) : openDumpdata(from);
 }
 
-function batchSize(value: string | undefined): number {
-  const size = Number(value ?? 1000);
-  if (!Number.isInteger(size) || size < 1 || size > 10_000)
-    throw invalidField('batch-size', 'must be a whole number from 1 to 10000');
-  return size;
+/** `--name N`: a whole number from 1 to 10000, `fallback` when the flag is not given. */
+function countFlag(args: Args, name: string, fallback: number): number {
+  const count = Number(args[name] ?? fallback);
+  if (!Number.isInteger(count) || count < 1 || count > 10_000) throw invalidField(name, 'must be a whole number from 1 to 10000');
+  return count;
 }
 const r = (result: unknown) => result as Record<string, unknown>;
 
@@ -116,6 +117,14 @@ export const COMMANDS = {
     run: (d) => listAllUsers(d),
     print: (res) => table(res as Row[], ['id', 'username', 'isActive', 'createdAt']),
   },
+  'user.sessions': {
+    words: ['user', 'sessions'],
+    operands: ['username'],
+    flags: { limit: 'N' },
+    summary: 'live sessions of the user (neither revoked nor expired), newest first; at most N (100)',
+    run: (d, a) => listUserSessions(d, need(a, 'username'), countFlag(a, 'limit', 100)),
+    print: (res) => table(res as Row[], ['id', 'createdAt', 'lastRefreshAt', 'expiresAt', 'imported']),
+  },
   migrate: {
     words: ['migrate'],
     summary: 'apply pending database migrations',
@@ -156,7 +165,7 @@ export const COMMANDS = {
     summary: 'users (ids kept), Django hashes and SimpleJWT sessions from the Django database or a dumpdata file; idempotent',
     prepare: (a) => (a.from && !DATABASE_URL.test(a.from) ? { ...a, from: resolve(a.from) } : a),
     run: async (d, a, io) => {
-      const size = batchSize(a['batch-size']);
+      const size = countFlag(a, 'batch-size', 1000);
       const source = await openSource(need(a, 'from'));
       try {
         return await importDjango(
@@ -181,7 +190,7 @@ export const COMMANDS = {
         since: time(a.since),
         until: time(a.until),
         event: a.event,
-        limit: Math.min(Number(a.limit ?? 100) || 100, 10_000),
+        limit: countFlag(a, 'limit', 100),
       }),
     print: (res) => table(res as Row[], ['at', 'event', 'username', 'userId', 'clientIp', 'userAgent', 'details']),
   },

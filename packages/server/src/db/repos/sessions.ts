@@ -103,6 +103,26 @@ export async function revokeSession(db: Queryable, sessionId: string, reason: st
   return row?.userId ?? null;
 }
 
+/** A live session as an operator sees it: when it began, was last refreshed, and ends. */
+export interface SessionSummary {
+  id: string;
+  createdAt: Date;
+  lastRefreshAt: Date | null;
+  expiresAt: Date;
+  imported: boolean;
+}
+
+/** Up to `limit` of a user's sessions that are neither revoked nor expired at `now`, newest first. */
+export function listLiveSessions(db: Queryable, userId: number, now: Date, limit: number): Promise<SessionSummary[]> {
+  return db.query<SessionSummary>(
+    `SELECT id, created_at AS "createdAt", rotated_at AS "lastRefreshAt", expires_at AS "expiresAt",
+       imported_from IS NOT NULL AS imported
+     FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2
+     ORDER BY created_at DESC, id LIMIT $3`,
+    [userId, now, limit],
+  );
+}
+
 /** Revokes every live session of a user; returns how many. */
 export async function revokeUserSessions(db: Queryable, userId: number, reason: string, now: Date): Promise<number> {
   const rows = await db.query(
