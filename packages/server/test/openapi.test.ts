@@ -57,6 +57,18 @@ describe('OpenAPI document', () => {
     assert.deepEqual(doc.paths['/auth/login/']?.post?.security, []);
   });
 
+  test("the docs page's looser Content-Security-Policy stays on the docs page", async () => {
+    const strict = "default-src 'none'; frame-ancestors 'none'";
+    for (const path of ['/auth/health/live/', '/auth/openapi.json', '/auth/no-such-path/']) {
+      assert.equal((await t.api.get(path)).headers['content-security-policy'], strict, path);
+    }
+    for (const path of ['/auth/docs/', '/auth/docs/static/swagger-ui-bundle.js']) {
+      const res = await t.api.get(path);
+      assert.equal(res.status, 200, path);
+      assert.match(String(res.headers['content-security-policy']), /^default-src 'none'; script-src 'self';.*frame-ancestors 'none'$/);
+    }
+  });
+
   test('lists every registered route, and only those', async () => {
     const { app, routes, doc: built } = await appWithRoutes(t);
     try {
