@@ -65,7 +65,10 @@ describe('OpenAPI document', () => {
     for (const path of ['/auth/docs/', '/auth/docs/static/swagger-ui-bundle.js']) {
       const res = await t.api.get(path);
       assert.equal(res.status, 200, path);
-      assert.match(String(res.headers['content-security-policy']), /^default-src 'none'; script-src 'self';.*frame-ancestors 'none'$/);
+      assert.match(
+        String(res.headers['content-security-policy']),
+        /^default-src 'none'; script-src 'self';.*frame-ancestors 'none'$/,
+      );
     }
   });
 
