@@ -2,7 +2,9 @@
 // a runtime whose metrics are prom-client's (as the service wires them with METRICS_PORT).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import client from 'prom-client';
 import { parseConfig } from '../src/config/config.js';
+import { PlainCounter, PlainHistogram } from '../src/metrics/plain.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { bearer } from './helpers/endpoint.js';
 import { withMetrics } from './helpers/metrics.js';
@@ -91,4 +93,32 @@ test('METRICS_PORT unset: metrics off; METRICS_HOST defaults to 127.0.0.1', () =
   assert.throws(() => parseConfig({ METRICS_PORT: 'x' }), /METRICS_PORT/);
   assert.equal(parseConfig({}).docsPage, true);
   assert.equal(parseConfig({ DOCS_PAGE: 'false' }).docsPage, false);
+});
+
+test("the plain counter and histogram print exactly what prom-client's own do for the same observations", async () => {
+  const theirs = new client.Registry();
+  const ours = new client.Registry();
+  const buckets = [0.005, 0.1, 1];
+  const counter = new client.Counter({ name: 'x_total', help: 'h', labelNames: ['a', 'b'], registers: [theirs] });
+  const histogram = new client.Histogram({ name: 'x_seconds', help: 'h', labelNames: ['a'], buckets, registers: [theirs] });
+  const plainCounter = new PlainCounter('x_total', 'h', ['a', 'b']).register(ours);
+  const plainHistogram = new PlainHistogram('x_seconds', 'h', ['a'], buckets).register(ours);
+  // On a bound, between bounds, past the last, for two label sets.
+  for (const [a, value] of [
+    ['p', 0.005],
+    ['p', 0.05],
+    ['q', 3],
+    ['p', 0],
+    ['q', 0.1],
+  ] as const) {
+    counter.inc({ a, b: 'z' });
+    plainCounter.child(a, 'z').value++;
+    histogram.observe({ a }, value);
+    plainHistogram.observe(plainHistogram.child(a), value);
+  }
+  assert.equal(await ours.metrics(), await theirs.metrics());
+  // A cluster's primary adds up its workers' registries: the same sums either way.
+  const twice = async (registry: client.Registry) =>
+    client.AggregatorRegistry.aggregate([await registry.getMetricsAsJSON(), await registry.getMetricsAsJSON()]).metrics();
+  assert.equal(await twice(ours), await twice(theirs));
 });

@@ -7,6 +7,7 @@ import client from 'prom-client';
 import { type AuthMetrics, LOGIN_OUTCOMES, REFRESH_OUTCOMES, REVOCATION_CAUSES, VERIFY_OUTCOMES } from '../auth/metrics.js';
 import type { HttpMetrics } from '../http/request-metrics.js';
 import type { Services } from '../runtime.js';
+import { type HistogramChild, PlainCounter, PlainHistogram } from './plain.js';
 
 /** What the scrape-time gauges read. */
 export type Watched = Pick<Services, 'passwords' | 'db' | 'ring'>;
@@ -28,57 +29,46 @@ export function createPromMetrics(): PromMetrics {
   const registers = [registry];
   let watched: Watched | undefined;
 
-  const requests = new client.Counter({
-    name: 'auth_http_requests_total',
-    help: 'HTTP answers, by method, route template ("unmatched" for no route) and status.',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers,
-  });
-  const duration = new client.Histogram({
-    name: 'auth_http_request_duration_seconds',
-    help: 'Time from request to answer, by method, route template and status.',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers,
-  });
-  const logins = counter(registers, 'auth_logins_total', 'Login attempts, by outcome.', 'outcome', LOGIN_OUTCOMES);
-  const refreshes = counter(
-    registers,
-    'auth_token_refreshes_total',
-    'Refresh attempts, by outcome.',
-    'outcome',
-    REFRESH_OUTCOMES,
-  );
-  const verificationCounter = new client.Counter({
-    name: 'auth_token_verifications_total',
-    help: 'Token checks: /auth/token/verify/ (kind="verify") and Bearer access tokens (kind="bearer"), by outcome.',
-    labelNames: ['kind', 'outcome'] as const,
-    registers,
-  });
+  const requests = new PlainCounter(
+    'auth_http_requests_total',
+    'HTTP answers, by method, route template ("unmatched" for no route) and status.',
+    REQUEST_LABELS,
+  ).register(registry);
+  const duration = new PlainHistogram(
+    'auth_http_request_duration_seconds',
+    'Time from request to answer, by method, route template and status.',
+    REQUEST_LABELS,
+    LATENCY_BUCKETS,
+  ).register(registry);
+  const logins = counter(registry, 'auth_logins_total', 'Login attempts, by outcome.', 'outcome', LOGIN_OUTCOMES);
+  const refreshes = counter(registry, 'auth_token_refreshes_total', 'Refresh attempts, by outcome.', 'outcome', REFRESH_OUTCOMES);
+  const verificationCounter = new PlainCounter(
+    'auth_token_verifications_total',
+    'Token checks: /auth/token/verify/ (kind="verify") and Bearer access tokens (kind="bearer"), by outcome.',
+    ['kind', 'outcome'],
+  ).register(registry);
   const verifications = new Map(
     (['verify', 'bearer'] as const).flatMap((kind) =>
-      VERIFY_OUTCOMES.map((outcome) => [`${kind} ${outcome}`, verificationCounter.labels(kind, outcome)] as const),
+      VERIFY_OUTCOMES.map((outcome) => [`${kind} ${outcome}`, verificationCounter.child(kind, outcome)] as const),
     ),
   );
-  for (const child of verifications.values()) child.inc(0);
   const revoked = counter(
-    registers,
+    registry,
     'auth_sessions_revoked_total',
     'Sessions revoked by this service, by cause.',
     'cause',
     REVOCATION_CAUSES,
   );
-  const redisErrors = new client.Counter({
-    name: 'auth_redis_errors_total',
-    help: 'Redis connection errors and failed commands.',
-    registers,
-  });
-  const hashWait = new client.Histogram({
-    name: 'auth_hash_pool_wait_seconds',
-    help: 'Time a password hash waited for a hashing thread (0 when one was free).',
-    buckets: [0, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
-    registers,
-  });
+  const redisErrors = new PlainCounter('auth_redis_errors_total', 'Redis connection errors and failed commands.', [])
+    .register(registry)
+    .child();
+  const hashWaitHistogram = new PlainHistogram(
+    'auth_hash_pool_wait_seconds',
+    'Time a password hash waited for a hashing thread (0 when one was free).',
+    [],
+    [0, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+  ).register(registry);
+  const hashWait = hashWaitHistogram.child();
 
   registerPoolGauges(registers, () => watched);
   registerKeyGauges(registers, () => watched);
@@ -92,52 +82,44 @@ export function createPromMetrics(): PromMetrics {
     auth: {
       login: (outcome) => logins(outcome),
       refresh: (outcome) => refreshes(outcome),
-      verification: (kind, outcome) => verifications.get(`${kind} ${outcome}`)?.inc(),
+      verification: (kind, outcome) => {
+        const child = verifications.get(`${kind} ${outcome}`);
+        if (child) child.value++;
+      },
       sessionsRevoked: (cause, count) => revoked(cause, count),
-      redisError: () => redisErrors.inc(),
-      hashWaited: (seconds) => hashWait.observe(seconds),
+      redisError: () => {
+        redisErrors.value++;
+      },
+      hashWaited: (seconds) => hashWaitHistogram.observe(hashWait, seconds),
     },
   };
 }
 
-type RequestLabels = 'method' | 'route' | 'status';
+const REQUEST_LABELS = ['method', 'route', 'status'] as const;
 
-/**
- * Records an answer through the metrics' children for its labels, kept per label set: looking
- * them up by a labels object costs a sort and a hash on every request. The label sets are
- * bounded (route templates, not paths), and so is this map.
- */
-function requestRecorder(requests: client.Counter<RequestLabels>, duration: client.Histogram<RequestLabels>) {
-  type Child = { count: ReturnType<typeof requests.labels>; time: ReturnType<typeof duration.labels> };
-  const children = new Map<string, Child>();
+/** Records an answer in the children of its label set, found by one string key (the sets are bounded: templates, not paths). */
+function requestRecorder(requests: PlainCounter, duration: PlainHistogram) {
+  const children = new Map<string, { count: { value: number }; time: HistogramChild }>();
   return (method: string, route: string, status: number, seconds: number) => {
     const key = `${method} ${status} ${route}`;
     let child = children.get(key);
     if (!child) {
-      const labels = { method, route, status: String(status) };
-      child = { count: requests.labels(labels), time: duration.labels(labels) };
+      const values = [method, route, String(status)];
+      child = { count: requests.child(...values), time: duration.child(...values) };
       children.set(key, child);
     }
-    child.count.inc();
-    child.time.observe(seconds);
+    child.count.value++;
+    duration.observe(child.time, seconds);
   };
 }
 
-/**
- * A counter with one label whose every value is exported from the start (at 0); returns each
- * value's child, so that counting is one increment (no labels lookup).
- */
-function counter<V extends string>(
-  registers: client.Registry[],
-  name: string,
-  help: string,
-  label: string,
-  values: readonly V[],
-) {
-  const metric = new client.Counter({ name, help, labelNames: [label], registers });
-  const children = new Map(values.map((value) => [value, metric.labels(value)] as const));
-  for (const child of children.values()) child.inc(0);
-  return (value: V, by = 1) => (children.get(value) ?? metric.labels(value)).inc(by);
+/** A counter with one label whose every value is exported from the start (at 0); returns its increment. */
+function counter<V extends string>(registry: client.Registry, name: string, help: string, label: string, values: readonly V[]) {
+  const metric = new PlainCounter(name, help, [label]).register(registry);
+  const children = new Map(values.map((value) => [value, metric.child(value)] as const));
+  return (value: V, by = 1) => {
+    (children.get(value) ?? metric.child(value)).value += by;
+  };
 }
 
 /** A counter whose total is kept elsewhere (a pool's own count): at scrape time it catches up. */
