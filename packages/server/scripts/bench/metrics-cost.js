@@ -1,6 +1,6 @@
 // `npm run bench -- --metrics-cost`: what the metrics cost per request. Two copies of the
 // service run side by side, METRICS_PORT unset and set, each on its own database; for each
-// endpoint, short wrk runs alternate between them (off, on, off, on, ...), so that a change in
+// endpoint, short wrk runs alternate between them (off, on, on, off, off, on, ...), so that a change in
 // the machine's load hits both alike. Reported: the median of each side, the median of the
 // paired on/off ratios, and the spread of the "off" runs (the run-to-run noise the cost is
 // judged against). A scrape at the end checks that the requests were counted.
@@ -14,7 +14,7 @@ import { startOurs, tokens } from './services.js';
 import { wrk } from './wrk.js';
 
 const SCENARIOS = ['verify', 'me', 'refresh'];
-const PAIRS = 5;
+const PAIRS = 6;
 const METRICS_PORT = Number(process.env.BENCH_METRICS_PORT ?? 19464);
 
 /** Nanoseconds the metrics add to one request (the onResponse hook's and a use case's calls), and one scrape's time. */
@@ -110,7 +110,8 @@ async function alternate(scenario, services, users, load, log) {
   }
   const runs = { off: [], on: [] };
   for (let i = 0; i < PAIRS; i++) {
-    for (const side of ['off', 'on']) {
+    // Off first, then on first: whichever runs second in a pair is not always the same side.
+    for (const side of i % 2 === 0 ? ['off', 'on'] : ['on', 'off']) {
       const r = await wrk({ base: services[side].base, scenario, ...load, env: env[side], name: `${scenario}-${side}-${i}` });
       runs[side].push(r);
     }
