@@ -14,7 +14,7 @@ const overloaded = () => new AuthError('overloaded', MESSAGES.overloaded, { retr
 
 export class Limiter {
   private running = 0;
-  private rejected = 0;
+  private refused = 0;
   private readonly waiting: Waiter[] = [];
 
   constructor(
@@ -25,9 +25,13 @@ export class Limiter {
     private readonly onWait: (seconds: number) => void = () => {},
   ) {}
 
-  /** Jobs running and waiting now; jobs refused (queue full or waited too long) since start. */
   get stats() {
-    return { running: this.running, waiting: this.waiting.length, rejected: this.rejected };
+    return { running: this.running, waiting: this.waiting.length };
+  }
+
+  /** Jobs refused since start (queue full, or waited past queueTimeoutMs): for metrics. */
+  get rejected(): number {
+    return this.refused;
   }
 
   async run<T>(job: () => Promise<T>): Promise<T> {
@@ -46,7 +50,7 @@ export class Limiter {
 
   private wait(): Promise<void> {
     if (this.waiting.length >= this.queueLimit) {
-      this.rejected++;
+      this.refused++;
       return Promise.reject(overloaded());
     }
     const since = performance.now();
@@ -59,7 +63,7 @@ export class Limiter {
         },
         timer: setTimeout(() => {
           this.waiting.splice(this.waiting.indexOf(waiter), 1);
-          this.rejected++;
+          this.refused++;
           waited();
           reject(overloaded());
         }, this.queueTimeoutMs),

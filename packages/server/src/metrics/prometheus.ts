@@ -160,7 +160,7 @@ function registerPoolGauges(registers: client.Registry[], service: () => Watched
     registers,
     'auth_hash_pool_rejected_total',
     'Password hashes refused (queue full or HASH_QUEUE_TIMEOUT): answered 503 overloaded.',
-    () => hashing()?.stats.rejected,
+    () => hashing()?.rejected,
   );
   const pool = () => service()?.db.stats?.();
   gauge(registers, 'auth_db_pool_connections', 'Database connections open (PostgreSQL).', () => pool()?.total);
