@@ -133,7 +133,7 @@ function registerOtherMethods(app: FastifyInstance, url: string, method: string)
   app.route({
     method: [...others],
     url,
-    schema: { hide: true }, // documented as the route's other methods are not
+    schema: { hide: true }, // not an operation: the 405 of a documented path
     handler: async (request, reply) => {
       reply.header('allow', allow);
       throw new AuthError('method_not_allowed', `Method "${request.method}" not allowed.`);
