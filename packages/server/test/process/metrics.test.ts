@@ -1,6 +1,6 @@
 // GET /metrics on its own listener, from real processes: outcomes counted as traffic happens,
 // route templates only (1,000 random 404 paths add one series, not 1,000), promtool finds
-// nothing wrong with our metrics, nothing is served on the API port, and a cluster's primary
+// nothing wrong with our metrics (scraped after traffic and while it runs), nothing is served on the API port, and a cluster's primary
 // adds up every worker's registry.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -59,8 +59,15 @@ describe('metrics of one process (pglite)', () => {
     const agent = new https.Agent({ keepAlive: true, ca: service.ca });
     try {
       const paths = Array.from({ length: 1000 }, () => `/auth/${randomBytes(6).toString('hex')}/`);
+      // Scraped while the requests are in flight: the text must be well-formed under load too.
+      const during: Promise<string>[] = [];
       for (let i = 0; i < paths.length; i += 50) {
-        await Promise.all(paths.slice(i, i + 50).map((path) => httpsRequest(agent, service.port, 'GET', path)));
+        const batch = paths.slice(i, i + 50).map((path) => httpsRequest(agent, service.port, 'GET', path));
+        if (i % 250 === 0) during.push(scrape(port).then((res) => res.text));
+        await Promise.all(batch);
+      }
+      if (promtool.path) {
+        for (const text of await Promise.all(during)) assert.deepEqual(ownProblems((await promtoolCheck(text)).problems), []);
       }
       const { text } = await scrape(port);
       assert.equal(sampleValue(text, 'auth_http_requests_total', { method: 'GET', route: 'unmatched', status: '404' }), 1000);
