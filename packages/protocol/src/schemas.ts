@@ -76,6 +76,18 @@ export const publicJwk = answer(
 );
 export const jwksAnswer = answer({ keys: { type: 'array', items: publicJwk } }, ['keys']);
 
+/** GET /auth/openapi.json: an OpenAPI 3.1 document (its own schema is the OpenAPI specification's). */
+export const openapiAnswer = {
+  type: 'object',
+  required: ['openapi', 'info', 'paths'],
+  properties: {
+    openapi: { type: 'string' },
+    info: { type: 'object', additionalProperties: true },
+    paths: { type: 'object', additionalProperties: true },
+  },
+  additionalProperties: true,
+} as const;
+
 /** Every error body: `code` always; the message in `detail` (or `error` on logout, as the original service). */
 export const errorAnswer = {
   type: 'object',

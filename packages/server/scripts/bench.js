@@ -5,6 +5,8 @@
 //   --threads <n>      wrk threads (2)   --conns <n>  wrk connections (32)
 //   --no-extras        skip the login-flood and sessions-growth scenarios
 //   --json <file>      also write every figure as JSON
+//   --metrics-cost     only: METRICS_PORT unset vs set, side by side (bench/metrics-cost.js)
+//   --metrics-instructions  only: the metrics' work per request in instructions (valgrind)
 //
 // Needs wrk (`apt-get install wrk`) and PostgreSQL (BENCH_DATABASE_URL, default
 // postgres://postgres@127.0.0.1:5432/postgres; a database auth_service_bench is recreated).
@@ -12,6 +14,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { metricsCost } from './bench/metrics-cost.js';
+import { metricsInstructions } from './bench/metrics-instructions.js';
 import { PEER_DIR, startOurs, startPeer, tokens } from './bench/services.js';
 import { requireWrk, sampleMemory, wrk } from './bench/wrk.js';
 
@@ -30,6 +34,8 @@ const { values: opts } = parseArgs({
     conns: { type: 'string', default: '32' },
     'no-extras': { type: 'boolean', default: false },
     json: { type: 'string' },
+    'metrics-cost': { type: 'boolean', default: false },
+    'metrics-instructions': { type: 'boolean', default: false },
   },
 });
 const load = { seconds: Number(opts.duration), threads: Number(opts.threads), conns: Number(opts.conns) };
@@ -138,6 +144,15 @@ async function main() {
   requireWrk();
   if (opts['vs-peer'] && !existsSync(`${PEER_DIR}start.sh`)) {
     throw new Error(`--vs-peer: the SimpleJWT peer is not at ${PEER_DIR} (expected ../shared beside the repo)`);
+  }
+  if (opts['metrics-instructions']) {
+    process.stdout.write(`${metricsInstructions(log)}\n`);
+    return;
+  }
+  if (opts['metrics-cost']) {
+    const port = Number(process.env.BENCH_PORT ?? 18443);
+    process.stdout.write(`${await metricsCost({ adminUrl, port, users: USERS, load, log })}\n`);
+    return;
   }
   const all = {};
   const ours = await startOurs({ adminUrl, port: Number(process.env.BENCH_PORT ?? 18443), users: USERS });

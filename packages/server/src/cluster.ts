@@ -7,6 +7,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Config } from './config/config.js';
 import { loadTls } from './crypto/tls.js';
 import type { AppLogger } from './logger.js';
+import { serveClusterMetrics } from './metrics/serve.js';
 import { openRuntime } from './runtime.js';
 
 const RESPAWN_DELAY_MS = 1000;
@@ -21,6 +22,7 @@ export async function runPrimary(config: Config, log: AppLogger): Promise<void> 
     setTimeout(fork, RESPAWN_DELAY_MS);
   });
   for (let i = 0; i < config.workers; i++) fork();
+  await serveClusterMetrics(config, log); // closed with the process
   log.info({ workers: config.workers }, 'cluster primary started');
 
   const stop = (signal: NodeJS.Signals) => {

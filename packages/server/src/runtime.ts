@@ -9,6 +9,7 @@ import { stagedRotationDelayMs } from './auth/keys/operations.js';
 import { KeyRing } from './auth/keys/ring.js';
 import { KeyStore } from './auth/keys/store.js';
 import type { PurgePolicy } from './auth/maintenance.js';
+import { type AuthMetrics, NO_METRICS } from './auth/metrics.js';
 import type { RotationPolicy } from './auth/refresh.js';
 import { RevocationFeed } from './auth/revocations/feed.js';
 import { LegacyTokens } from './auth/simplejwt/legacy-tokens.js';
@@ -41,6 +42,8 @@ export interface Services {
   keyRotation: { stagedDelayMs: number };
   /** GET /auth/revocations/: started by startServing when REVOCATION_FEED_TOKEN is set. */
   revocations: RevocationFeed;
+  /** Outcomes for metrics (../metrics/ with METRICS_PORT; NO_METRICS otherwise). */
+  metrics: AuthMetrics;
 }
 
 export interface Runtime extends Services {
@@ -56,25 +59,34 @@ export interface RuntimeOptions {
   database?: Database;
   /** Apply pending migrations first (the service on start-up, the CLI; not cluster workers). */
   migrate?: boolean;
+  /** Where outcomes are counted; NO_METRICS by default. */
+  metrics?: AuthMetrics;
 }
 
 /** Revocations per read, while catching up and on the tail: bounds the memory of one read. */
 const FEED_PAGE_SIZE = 500;
 
 /** Builds the services. No I/O: nothing connects, spawns or reads until a start-up step asks. */
-export function createServices(db: Database, config: Config, options: { now?: Clock; log: Logger }): Services {
+export function createServices(
+  db: Database,
+  config: Config,
+  options: { now?: Clock; log: Logger; metrics?: AuthMetrics },
+): Services {
   const now = options.now ?? Date.now;
+  const metrics = options.metrics ?? NO_METRICS;
   const { jwt, hashing } = config;
   const ring = new KeyRing(jwt.algorithm, Math.max(jwt.accessTtlMs, jwt.refreshTtlMs) + jwt.leewayMs, now);
   const keyStore = new KeyStore(db, ring, jwt, now);
   const throttleStore = config.throttle.redisUrl
-    ? redisThrottleStore(config.throttle.redisUrl, config.throttle)
+    ? redisThrottleStore(config.throttle.redisUrl, config.throttle, () => metrics.redisError())
     : databaseThrottleStore(db, config.throttle);
   return {
     db,
     now,
     log: options.log,
-    passwords: new PasswordHasher(new Limiter(hashing.concurrency, hashing.queueLimit, hashing.queueTimeoutMs)),
+    passwords: new PasswordHasher(
+      new Limiter(hashing.concurrency, hashing.queueLimit, hashing.queueTimeoutMs, (seconds) => metrics.hashWaited(seconds)),
+    ),
     throttle: createThrottle(throttleStore, now, config.throttle.waitTimeoutMs),
     ring,
     keyStore,
@@ -93,6 +105,7 @@ export function createServices(db: Database, config: Config, options: { now?: Cl
       { db, now, log: options.log },
       { ...config.revocationFeed, windowMs: jwt.accessTtlMs + jwt.leewayMs, pageSize: FEED_PAGE_SIZE },
     ),
+    metrics,
   };
 }
 

@@ -13,6 +13,8 @@ import { buildApp } from './http/app.js';
 import { type ConnectionStats, guardConnections } from './http/connection-guard.js';
 import { announceDrain } from './http/drain.js';
 import type { AppLogger } from './logger.js';
+import type { PromMetrics } from './metrics/prometheus.js';
+import { serveProcessMetrics } from './metrics/serve.js';
 import { type Runtime, startServing } from './runtime.js';
 
 export interface RunningServer {
@@ -25,14 +27,17 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(runtime: Runtime, log: AppLogger): Promise<RunningServer> {
+/** `metrics`: the runtime's Prometheus metrics (METRICS_PORT), which this server feeds and serves. */
+export async function startServer(runtime: Runtime, log: AppLogger, metrics?: PromMetrics): Promise<RunningServer> {
   const { config } = runtime;
   await startServing(runtime);
   const handshakeTimeoutMs = config.connections.handshakeTimeoutMs;
   const https = config.tls.mode === 'native' ? tlsServerOptions(await loadTls(config, log), handshakeTimeoutMs) : null;
-  const app = buildApp(runtime, { logger: log, server: { https, forceCloseConnections: 'idle' } });
+  const app = buildApp(runtime, { logger: log, server: { https, forceCloseConnections: 'idle' }, metrics: metrics?.http });
   const connections = guardConnections(app.server, config.connections, log);
+  metrics?.watch(runtime);
   await app.listen({ port: config.port, host: config.host });
+  const metricsListener = await serveProcessMetrics(config, metrics, log);
   const stopJobs = startBackgroundJobs(runtime, log);
   if (runtime.legacy) await reportLegacyKey(runtime, log);
   const admin = runtime.db.kind === 'pglite' ? await serveAdmin(runtime, config.dataDir, log) : null;
@@ -48,6 +53,7 @@ export async function startServer(runtime: Runtime, log: AppLogger): Promise<Run
       await app.close();
       // After the HTTP drain: nothing the admin socket does may delay it.
       await admin?.close();
+      await metricsListener?.close();
     },
   };
 }

@@ -4,6 +4,7 @@
 import { isClusterWorker, runPrimary } from './cluster.js';
 import { type Config, ConfigError, parseConfig } from './config/config.js';
 import { type AppLogger, createLogger } from './logger.js';
+import { processMetrics } from './metrics/serve.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { type RunningServer, startServer } from './server.js';
 
@@ -38,9 +39,10 @@ function loadConfig(): Config {
 
 async function start(config: Config, log: AppLogger): Promise<{ runtime: Runtime; server: RunningServer }> {
   // Workers skip migrations: the cluster primary applied them before forking.
-  const runtime = await openRuntime(config, { log, migrate: !isClusterWorker() });
+  const metrics = processMetrics(config);
+  const runtime = await openRuntime(config, { log, migrate: !isClusterWorker(), metrics: metrics?.auth });
   try {
-    return { runtime, server: await startServer(runtime, log) };
+    return { runtime, server: await startServer(runtime, log, metrics) };
   } catch (err) {
     await runtime.close().catch(() => {});
     throw err;

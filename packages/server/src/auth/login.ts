@@ -8,6 +8,7 @@ import { AuthError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { AuditLog } from './audit.js';
 import type { RequestContext } from './context.js';
+import { type AuthMetrics, loginFailure } from './metrics.js';
 import { checkPassword } from './password-check.js';
 import { type OpenSessionDeps, openSession } from './session.js';
 import type { Throttle } from './throttle.js';
@@ -17,9 +18,21 @@ export interface LoginDeps extends OpenSessionDeps {
   throttle: Pick<Throttle, 'reserve'>;
   audit: Pick<AuditLog, 'recordBestEffort' | 'throttled'>;
   log: Logger;
+  metrics: Pick<AuthMetrics, 'login'>;
 }
 
-export async function login(deps: LoginDeps, { username, password }: LoginBody, ctx: RequestContext): Promise<TokenPair> {
+export async function login(deps: LoginDeps, body: LoginBody, ctx: RequestContext): Promise<TokenPair> {
+  try {
+    const pair = await attempt(deps, body, ctx);
+    deps.metrics.login('success');
+    return pair;
+  } catch (err) {
+    deps.metrics.login(loginFailure(err));
+    throw err;
+  }
+}
+
+async function attempt(deps: LoginDeps, { username, password }: LoginBody, ctx: RequestContext): Promise<TokenPair> {
   const { user, result } = await checkPassword(deps, username, password, ctx);
   if (!user || !result.ok || !user.isActive) {
     await deps.audit.recordBestEffort(

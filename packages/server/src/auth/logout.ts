@@ -9,6 +9,7 @@ import { lockRefreshState, revokeSession, revokeUserSessions } from '../db/repos
 import { AuthError, hasCode } from '../errors.js';
 import type { AuditLog } from './audit.js';
 import type { Clock, RequestContext } from './context.js';
+import type { AuthMetrics } from './metrics.js';
 import { type RotationPolicy, revokeForReuse } from './refresh.js';
 import { judgeRefresh } from './session-rule.js';
 import { type LegacyTokens, refreshTokenOf } from './simplejwt/legacy-tokens.js';
@@ -22,6 +23,7 @@ export interface LogoutDeps {
   audit: Pick<AuditLog, 'recordIn'>;
   now: Clock;
   rotation: RotationPolicy;
+  metrics: Pick<AuthMetrics, 'sessionsRevoked'>;
 }
 
 export async function logout(deps: LogoutDeps, token: string, ctx: RequestContext): Promise<void> {
@@ -41,6 +43,7 @@ export async function logout(deps: LogoutDeps, token: string, ctx: RequestContex
     return false;
   });
   // The reuse revocation commits; only then is the presenter told no.
+  deps.metrics.sessionsRevoked(loggedOut ? 'logout' : 'refresh_token_reused', 1);
   if (!loggedOut) throw logoutFailed('reuse_detected');
 }
 
@@ -48,11 +51,13 @@ export interface LogoutAllDeps {
   db: Database;
   audit: Pick<AuditLog, 'recordBestEffort'>;
   now: Clock;
+  metrics: Pick<AuthMetrics, 'sessionsRevoked'>;
 }
 
 /** POST /auth/logout/all/: revoke every session of the authenticated user. */
 export async function logoutAll(deps: LogoutAllDeps, userId: number, ctx: RequestContext): Promise<number> {
   const revoked = await revokeUserSessions(deps.db, userId, 'logout_all', new Date(deps.now()));
+  deps.metrics.sessionsRevoked('logout_all', revoked);
   await deps.audit.recordBestEffort({ event: 'logout_all', userId, details: { sessions: revoked } }, ctx);
   return revoked;
 }

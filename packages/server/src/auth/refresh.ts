@@ -4,8 +4,10 @@
 import type { RefreshAnswer } from '@auth-service/protocol';
 import type { Database, Transaction } from '../db/port.js';
 import { findRefreshState, lockRefreshState, revokeSession, rotateSession } from '../db/repos/sessions.js';
+import { hasCode } from '../errors.js';
 import type { AuditLog } from './audit.js';
 import type { Clock, RequestContext } from './context.js';
+import { type AuthMetrics, type RefreshOutcome, tokenFailure } from './metrics.js';
 import { judgeRefresh, sessionRefused } from './session-rule.js';
 import { noteSessionUse } from './sessions.js';
 import { type LegacyTokens, refreshTokenOf, type SessionToken } from './simplejwt/legacy-tokens.js';
@@ -26,9 +28,23 @@ export interface RefreshDeps {
   audit: Pick<AuditLog, 'recordIn'>;
   now: Clock;
   rotation: RotationPolicy;
+  metrics: Pick<AuthMetrics, 'refresh' | 'sessionsRevoked'>;
 }
 
 export async function refresh(deps: RefreshDeps, token: string, ctx: RequestContext): Promise<RefreshAnswer> {
+  try {
+    const { answer, outcome } = await attempt(deps, token, ctx);
+    deps.metrics.refresh(outcome);
+    return answer;
+  } catch (err) {
+    deps.metrics.refresh(hasCode(err) && err.reason === 'reuse_detected' ? 'reuse_detected' : tokenFailure(err));
+    throw err;
+  }
+}
+
+type Refreshed = { answer: RefreshAnswer; outcome: RefreshOutcome };
+
+async function attempt(deps: RefreshDeps, token: string, ctx: RequestContext): Promise<Refreshed> {
   const claims = await refreshTokenOf(deps, token);
   if (deps.rotation.enabled) return rotate(deps, claims, ctx);
   const state = await findRefreshState(deps.db, claims.sid);
@@ -36,10 +52,10 @@ export async function refresh(deps: RefreshDeps, token: string, ctx: RequestCont
   const judged = judgeRefresh(state, claims, now, deps.rotation.graceMs);
   if (!judged.ok) throw sessionRefused(judged.refusal);
   if (state) await noteSessionUse(deps.db, claims.sid, state.lastUsedAt, now);
-  return { access: mintAccess(deps, claims) };
+  return { answer: { access: mintAccess(deps, claims) }, outcome: 'ok' };
 }
 
-type RotationOutcome = { ok: RefreshAnswer } | { reused: true };
+type RotationOutcome = { ok: Refreshed } | { reused: true };
 
 /**
  * Rotation, under a row lock so that concurrent refreshes of one token are serialised:
@@ -48,7 +64,7 @@ type RotationOutcome = { ok: RefreshAnswer } | { reused: true };
  *   answer was lost), gets that same successor;
  * - any other token of this session is reuse of a stolen token: the session is revoked.
  */
-async function rotate(deps: RefreshDeps, claims: SessionToken, ctx: RequestContext): Promise<RefreshAnswer> {
+async function rotate(deps: RefreshDeps, claims: SessionToken, ctx: RequestContext): Promise<Refreshed> {
   const outcome = await deps.db.transaction(async (tx): Promise<RotationOutcome> => {
     const state = await lockRefreshState(tx, claims.sid);
     const now = deps.now();
@@ -62,14 +78,19 @@ async function rotate(deps: RefreshDeps, claims: SessionToken, ctx: RequestConte
         successorToken: next.token,
         expiresAt: new Date(next.claims.exp * 1000),
       });
-      return { ok: { access: mintAccess(deps, claims), refresh: next.token } };
+      return { ok: { answer: { access: mintAccess(deps, claims), refresh: next.token }, outcome: 'ok' } };
     }
-    if (judged.ok && state?.successorToken) return { ok: { access: mintAccess(deps, claims), refresh: state.successorToken } };
+    if (judged.ok && state?.successorToken) {
+      return { ok: { answer: { access: mintAccess(deps, claims), refresh: state.successorToken }, outcome: 'grace_retry' } };
+    }
     if (!judged.ok && judged.refusal !== 'stale_token') throw sessionRefused(judged.refusal);
     await revokeForReuse(deps, tx, claims, ctx, now);
     return { reused: true };
   });
-  if ('reused' in outcome) throw sessionRefused('reuse_detected');
+  if ('reused' in outcome) {
+    deps.metrics.sessionsRevoked('refresh_token_reused', 1);
+    throw sessionRefused('reuse_detected');
+  }
   return outcome.ok;
 }
 

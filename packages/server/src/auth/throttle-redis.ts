@@ -74,11 +74,16 @@ redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return 0`;
 
 /** Builds the client without connecting: connect() is the start-up step that does. */
-export function redisThrottleStore(url: string, p: ThrottlePolicy): ThrottleStore {
+/** `onError`: each connection error and each failed command (for metrics). */
+export function redisThrottleStore(url: string, p: ThrottlePolicy, onError: () => void = () => {}): ThrottleStore {
   // No offline queue and one retry: when Redis is down a login must fail fast (503), not hang.
   const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 });
-  redis.on('error', () => {}); // reconnects by itself; each failed command reports its own error
-  const call = <T>(command: Promise<T>) => command.catch((err) => Promise.reject(unavailable('redis', err)));
+  redis.on('error', onError); // reconnects by itself; each failed command reports its own error
+  const call = <T>(command: Promise<T>) =>
+    command.catch((err) => {
+      onError();
+      return Promise.reject(unavailable('redis', err));
+    });
   const run = async (script: string, key: string, args: (number | string)[]) =>
     Number(await call(redis.eval(script, 1, `auth-throttle:${key}`, ...args)));
   // A client key outlives its window by a lease, so that a turn taken at its end is still seen.

@@ -6,6 +6,7 @@ import type { Database } from '../db/port.js';
 import { findAccessState, findRefreshState } from '../db/repos/sessions.js';
 import { AuthError, hasCode, type SessionRefusal } from '../errors.js';
 import type { Clock } from './context.js';
+import { type AuthMetrics, tokenFailure, type VerifyKind } from './metrics.js';
 import type { RotationPolicy } from './refresh.js';
 import { judgeRefresh, judgeSession, sessionRefused } from './session-rule.js';
 import {
@@ -30,10 +31,27 @@ export interface AuthenticateDeps {
   /** Set with SIMPLEJWT_SIGNING_KEY. */
   legacy?: LegacyTokens;
   now: Clock;
+  metrics: Pick<AuthMetrics, 'verification'>;
+}
+
+/** Counts the outcome of a token check. */
+async function counted<T>(deps: AuthenticateDeps, kind: VerifyKind, check: Promise<T>): Promise<T> {
+  try {
+    const result = await check;
+    deps.metrics.verification(kind, 'valid');
+    return result;
+  } catch (err) {
+    deps.metrics.verification(kind, tokenFailure(err));
+    throw err;
+  }
 }
 
 /** The user an access token speaks for; throws token_not_valid, or user_inactive for a disabled user. */
-export async function authenticate(deps: AuthenticateDeps, token: string): Promise<Identity> {
+export function authenticate(deps: AuthenticateDeps, token: string): Promise<Identity> {
+  return counted(deps, 'bearer', identify(deps, token));
+}
+
+async function identify(deps: AuthenticateDeps, token: string): Promise<Identity> {
   const access = await accessTokenOf(deps, token);
   const judged = await judgeAccess(deps, access);
   if (!judged.ok) throw accessRefused(judged.refusal);
@@ -49,7 +67,11 @@ export interface VerifyDeps extends AuthenticateDeps {
  * POST /auth/token/verify/: a token of ours, access or refresh, whose session is live. As
  * SimpleJWT's verify, it answers valid or invalid only: a disabled user's token is invalid.
  */
-export async function verifyToken(deps: VerifyDeps, token: string): Promise<void> {
+export function verifyToken(deps: VerifyDeps, token: string): Promise<void> {
+  return counted(deps, 'verify', check(deps, token));
+}
+
+async function check(deps: VerifyDeps, token: string): Promise<void> {
   // Either type is accepted here: as an access token first (the common case), and only when
   // that fails on the type alone, as a refresh token.
   const access = await accessTokenOf(deps, token).catch((err) => {

@@ -84,6 +84,10 @@ export interface Config {
   readonly workers: number;
   readonly logLevel: string;
   readonly accessLog: boolean;
+  /** The docs page at /auth/docs/ (DOCS_PAGE); /auth/openapi.json is always served. */
+  readonly docsPage: boolean;
+  /** GET /metrics on its own listener; undefined (off) unless METRICS_PORT is set. */
+  readonly metrics?: { readonly port: number; readonly host: string };
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -135,6 +139,8 @@ export function parseConfig(env: Env = process.env): Config {
     workers,
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     accessLog: boolean(env, 'ACCESS_LOG', false),
+    docsPage: boolean(env, 'DOCS_PAGE', true),
+    metrics: parseMetrics(env),
   };
   if (config.http.refreshCookie && config.http.corsOrigins.length === 0) {
     // The cookie is accepted only from an Origin named there (CSRF): with none, it never would be.
@@ -289,6 +295,11 @@ function parseWorkers(env: Env): number {
   const workers = integer(env, 'WORKERS', 1, 1, 64);
   if (workers > 1 && embedded) throw new ConfigError('WORKERS', 'more than one worker needs PostgreSQL (DATABASE_URL)');
   return workers;
+}
+
+function parseMetrics(env: Env): Config['metrics'] {
+  if (text(env, 'METRICS_PORT') === undefined) return undefined;
+  return { port: integer(env, 'METRICS_PORT', 0, 0, 65535), host: text(env, 'METRICS_HOST', '127.0.0.1') ?? '127.0.0.1' };
 }
 
 function parseOrigins(env: Env): string[] {

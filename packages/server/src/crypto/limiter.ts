@@ -14,23 +14,33 @@ const overloaded = () => new AuthError('overloaded', MESSAGES.overloaded, { retr
 
 export class Limiter {
   private running = 0;
+  private refused = 0;
   private readonly waiting: Waiter[] = [];
 
   constructor(
     readonly concurrency: number,
     private readonly queueLimit: number,
     private readonly queueTimeoutMs: number,
+    /** Told how long each job waited for a slot, in seconds (0 when one was free): for metrics. */
+    private readonly onWait: (seconds: number) => void = () => {},
   ) {}
 
   get stats() {
     return { running: this.running, waiting: this.waiting.length };
   }
 
+  /** Jobs refused since start (queue full, or waited past queueTimeoutMs): for metrics. */
+  get rejected(): number {
+    return this.refused;
+  }
+
   async run<T>(job: () => Promise<T>): Promise<T> {
     // A finishing job hands its slot straight to the next waiter, so a newcomer can never
     // slip in between and push the count past `concurrency`.
-    if (this.running < this.concurrency) this.running++;
-    else await this.wait();
+    if (this.running < this.concurrency) {
+      this.running++;
+      this.onWait(0);
+    } else await this.wait();
     try {
       return await job();
     } finally {
@@ -39,12 +49,22 @@ export class Limiter {
   }
 
   private wait(): Promise<void> {
-    if (this.waiting.length >= this.queueLimit) return Promise.reject(overloaded());
+    if (this.waiting.length >= this.queueLimit) {
+      this.refused++;
+      return Promise.reject(overloaded());
+    }
+    const since = performance.now();
+    const waited = () => this.onWait((performance.now() - since) / 1000);
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
-        start: resolve,
+        start: () => {
+          waited();
+          resolve();
+        },
         timer: setTimeout(() => {
           this.waiting.splice(this.waiting.indexOf(waiter), 1);
+          this.refused++;
+          waited();
           reject(overloaded());
         }, this.queueTimeoutMs),
       };

@@ -30,7 +30,18 @@ export interface Database extends Queryable {
    * gone, so the caller catches up by reading). Resolves with a stopper.
    */
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  /** The connection pool now, and its failures since start (PostgreSQL; PGlite has no pool). */
+  stats?(): PoolStats;
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  /** Connections open, idle among them, and requests waiting for one. */
+  total: number;
+  idle: number;
+  waiting: number;
+  /** Connection failures and timeouts (answered as 503 database), and idle connections lost. */
+  errors: number;
 }
 
 /** First row or null: an expected absence is a value, not an error. */

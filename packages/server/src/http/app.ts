@@ -13,7 +13,10 @@ import { notReadyWhileDraining } from './drain.js';
 import { sendError } from './errors.js';
 import { registerSecurityHeaders, withSecurityHeaders } from './headers.js';
 import { type AllowTable, answerUnrouted, registerPath } from './methods.js';
+import { registerOpenapi } from './openapi/document.js';
+import { openapiRoute, registerDocsPage } from './openapi/routes.js';
 import { registerRequestChecks } from './request-checks.js';
+import { type HttpMetrics, registerRequestMetrics } from './request-metrics.js';
 import { routeTable } from './routes.js';
 
 export interface AppOptions {
@@ -21,6 +24,8 @@ export interface AppOptions {
   logger?: AppLogger;
   /** Extra server options (https, timeouts) from server.ts. */
   server?: Partial<FastifyServerOptions> & { https?: unknown };
+  /** Counts and times every answer (METRICS_PORT). */
+  metrics?: HttpMetrics;
 }
 
 export function buildApp(deps: Services & { config: Config }, options: AppOptions = {}): FastifyInstance {
@@ -56,6 +61,7 @@ export function buildApp(deps: Services & { config: Config }, options: AppOption
   // JSON only: Fastify's text/plain parser goes, so any other media type is a 415.
   app.removeContentTypeParser('text/plain');
   acceptEmptyJsonBody(app);
+  if (options.metrics) registerRequestMetrics(app, options.metrics);
   registerSecurityHeaders(app);
   registerRequestChecks(app); // after the header hook: its 400 and 414 carry them
   registerCors(app, http.corsOrigins, http.refreshCookie);
@@ -67,10 +73,15 @@ export function buildApp(deps: Services & { config: Config }, options: AppOption
   app.setNotFoundHandler(answerUnrouted(allow)); // 404, 405 with Allow, or 501
 
   notReadyWhileDraining(app);
-  for (const route of routeTable(deps)) {
-    app.route(route);
-    registerPath(app, allow, route.url, route.method as string);
-  }
+  // The document is generated from the routes as they register, so its plugin comes first.
+  registerOpenapi(app);
+  if (deps.config.docsPage) registerDocsPage(app);
+  app.register(async (scope) => {
+    for (const route of [...routeTable(deps), openapiRoute(app)]) {
+      scope.route(route);
+      registerPath(scope, allow, route.url, route.method as string);
+    }
+  });
   return app;
 }
 

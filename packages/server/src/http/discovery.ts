@@ -38,6 +38,19 @@ export function discoveryRoutes(issuer: string, algorithm: Algorithm): RouteOpti
     route({
       method: 'GET',
       url: path,
+      docs: {
+        tag: 'keys',
+        summary: 'Issuer metadata: where the signing keys are (OpenID Connect Discovery, RFC 8414)',
+        description: 'Served only when JWT_ISSUER is an https URL; the path follows from it.',
+        errors: ['discovery_disabled'],
+        example: {
+          issuer: 'https://auth.example.com',
+          jwks_uri: 'https://auth.example.com/auth/.well-known/jwks.json',
+          id_token_signing_alg_values_supported: ['ES256'],
+          subject_types_supported: ['public'],
+          response_types_supported: [],
+        },
+      },
       schema: { response: { 200: issuerMetadataAnswer } },
       handler: async (_request, reply) => {
         if (!document) throw new AuthError('discovery_disabled', MESSAGES.discoveryDisabled);

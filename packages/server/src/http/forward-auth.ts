@@ -14,7 +14,7 @@ import { type AuthenticateDeps, authenticate } from '../auth/verify.js';
 import { AuthError } from '../errors.js';
 import { asBearerError, bearerToken } from './bearer.js';
 import { toAuthError } from './errors.js';
-import { route } from './route.js';
+import { BEARER_ERRORS, route } from './route.js';
 
 export const FORWARD_AUTH_PATH = '/auth/forward-auth/';
 
@@ -22,6 +22,15 @@ export function forwardAuthRoute(deps: AuthenticateDeps): RouteOptions {
   return route({
     method: 'GET',
     url: FORWARD_AUTH_PATH,
+    docs: {
+      tag: 'gateway',
+      summary: 'Forward auth: may this request through? (nginx auth_request, Traefik, Caddy)',
+      description:
+        'On 200 the identity is also in the X-Auth-User-Id, X-Auth-Username (percent-encoded UTF-8) and X-Auth-Session-Id headers. A refusal is a 401; a failure of ours a 503, never a redirect.',
+      auth: 'bearer',
+      errors: [...BEARER_ERRORS, 'service_unavailable'],
+      example: { user_id: 42, username: 'alice', sid: '0b6c3f8e-5a55-4a1f-9d0c-7f6e2b1d4c3a' },
+    },
     schema: { response: { 200: forwardAuthAnswer } },
     handler: async (request, reply) => {
       const who = await authenticate(deps, bearerToken(request)).catch((err) => Promise.reject(gatewayError(err)));

@@ -11,7 +11,11 @@ import { sendError } from './errors.js';
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
 
 /** Each served path as a pattern (both spellings, any value for a `:param`) and its Allow. */
-export type AllowTable = Array<{ path: RegExp; allow: string }>;
+export type AllowTable = Array<{ path: RegExp; allow: string; url: string }>;
+
+/** The route template of a path answered 405 here, for the request metrics (never the raw path). */
+const templates = new WeakMap<FastifyRequest, string>();
+export const templateOf = (request: FastifyRequest): string | undefined => templates.get(request);
 
 export function allowOf(method: string): string {
   return method === 'GET' ? 'GET, HEAD, OPTIONS' : `${method}, OPTIONS`;
@@ -20,10 +24,11 @@ export function allowOf(method: string): string {
 /** Records `url`'s Allow, and answers OPTIONS on it with a 204 carrying that Allow. */
 export function registerPath(app: FastifyInstance, table: AllowTable, url: string, method: string): void {
   const allow = allowOf(method);
-  table.push({ path: patternOf(url), allow });
+  table.push({ path: patternOf(url), allow, url });
   app.route({
     method: 'OPTIONS',
     url,
+    schema: { hide: true }, // not an operation: the Allow of a documented path
     handler: async (_request, reply) => {
       reply.header('allow', allow).code(204).send();
     },
@@ -37,9 +42,10 @@ export function answerUnrouted(table: AllowTable) {
       return sendError(new AuthError('method_not_implemented', MESSAGES.methodNotImplemented), request, reply);
     }
     const path = request.url.split('?')[0] ?? '';
-    const allow = table.find((entry) => entry.path.test(path))?.allow;
-    if (allow === undefined) return sendError(new AuthError('not_found', MESSAGES.notFound), request, reply);
-    reply.header('allow', allow);
+    const served = table.find((entry) => entry.path.test(path));
+    if (served === undefined) return sendError(new AuthError('not_found', MESSAGES.notFound), request, reply);
+    templates.set(request, served.url);
+    reply.header('allow', served.allow);
     sendError(new AuthError('method_not_allowed', `Method "${request.method}" not allowed.`), request, reply);
   };
 }

@@ -3,12 +3,13 @@
 // reconnecting client sends as Last-Event-ID (what EventSource does) or as ?after=. Every
 // refusal happens before the stream opens, as an ordinary JSON error answer.
 import type { OutgoingHttpHeaders } from 'node:http';
-import { CURSOR_PATTERN, MESSAGES, REVOCATION_FEED_PATH } from '@auth-service/protocol';
+import { CURSOR_PATTERN, FEED_EVENTS, MESSAGES, REVOCATION_FEED_PATH } from '@auth-service/protocol';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { feedTokenMatches } from '../auth/revocations/credential.js';
 import type { RevocationFeed } from '../auth/revocations/feed.js';
 import { AuthError, invalidField } from '../errors.js';
 import { bearerToken } from './bearer.js';
+import type { DocsBase } from './route.js';
 
 export function revocationFeedRoute(feed: RevocationFeed): RouteOptions {
   return {
@@ -16,6 +17,7 @@ export function revocationFeedRoute(feed: RevocationFeed): RouteOptions {
     url: REVOCATION_FEED_PATH,
     // A HEAD would open a stream with no body that never ends, holding a subscriber slot.
     exposeHeadRoute: false,
+    config: { docs: FEED_DOCS },
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
       const token = feed.policy.token;
       if (!feed.enabled || token === undefined) throw new AuthError('feed_disabled', MESSAGES.feedDisabled);
@@ -38,6 +40,28 @@ export function revocationFeedRoute(feed: RevocationFeed): RouteOptions {
     },
   };
 }
+
+const FEED_DOCS: DocsBase = {
+  tag: 'keys',
+  summary: 'The revocation feed: revoked sessions as Server-Sent Events',
+  description:
+    'For verifiers that refuse revoked sessions without a database read (@auth-service/verifier). Resumes after the cursor sent as Last-Event-ID or ?after=. Off (404 feed_disabled) unless REVOCATION_FEED_TOKEN is set.',
+  auth: 'feed',
+  errors: [
+    'feed_disabled',
+    'feed_token_invalid',
+    'not_authenticated',
+    'bad_authorization_header',
+    'validation_error',
+    'too_many_subscribers',
+  ],
+  query: { after: { description: 'Resume after this event id (as Last-Event-ID).', pattern: CURSOR_PATTERN.source } },
+  stream: {
+    contentType: 'text/event-stream',
+    description: `A "${FEED_EVENTS.ready}" event once caught up, then a "${FEED_EVENTS.revoked}" event per revoked session, and heartbeats.`,
+    example: `event: ${FEED_EVENTS.revoked}\nid: 1017\ndata: {"sid":"0b6c3f8e-5a55-4a1f-9d0c-7f6e2b1d4c3a","exp":1767225900}\n\n`,
+  },
+};
 
 function cursorOf(request: FastifyRequest): string | null {
   const header = request.headers['last-event-id'];

@@ -48,6 +48,17 @@ export class KeyRing implements KeyLookup {
     return { keys };
   }
 
+  /** How many keys are in each state, and how long the signing key has signed (for metrics). */
+  summary(): { states: Map<KeyState, number>; signerAgeSeconds: number | null } {
+    const states = new Map<KeyState, number>();
+    for (const key of this.keys.values()) {
+      const state = this.stateOf(key);
+      states.set(state, (states.get(state) ?? 0) + 1);
+    }
+    const signer = pickSigner(this.keys.values(), this.now(), this.retentionMs);
+    return { states, signerAgeSeconds: signer ? (this.now() - signer.activatesAt.getTime()) / 1000 : null };
+  }
+
   stateOf(key: KeyTimes): KeyState {
     return keyState(key, this.now(), this.retentionMs);
   }

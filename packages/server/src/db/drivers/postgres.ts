@@ -35,19 +35,27 @@ export function openPostgres(options: PostgresOptions): Database {
     application_name: 'auth-service',
   });
   // An idle client losing its connection emits here; without a listener it would crash the process.
-  pool.on('error', (err) => options.onError?.(err));
+  let errors = 0;
+  pool.on('error', (err) => {
+    errors++;
+    options.onError?.(err);
+  });
+  const counted = (err: unknown) => {
+    if (hasCode(err, 'service_unavailable')) errors++;
+    return Promise.reject(err);
+  };
 
   const named = options.pooler !== 'transaction';
   const over = (client: Client) => ({
-    query: <T>(sql: string, params?: readonly unknown[]) => run<T>(client, sql, params, named),
-    exec: async (sql: string) => void (await run(client, sql, undefined, named)),
+    query: <T>(sql: string, params?: readonly unknown[]) => run<T>(client, sql, params, named).catch(counted),
+    exec: async (sql: string) => void (await run(client, sql, undefined, named).catch(counted)),
   });
 
   return {
     kind: 'postgres',
     ...over(pool),
     async transaction(fn) {
-      const client = await pool.connect().catch((err) => Promise.reject(translate(err)));
+      const client = await pool.connect().catch((err) => counted(translate(err)));
       let broken = false;
       try {
         await client.query(beginStatement(options));
@@ -69,6 +77,7 @@ export function openPostgres(options: PostgresOptions): Database {
       await run(pool, 'SELECT 1', undefined, false);
     },
     listen: (channel, onNotify) => poolerListen(options, channel, onNotify) ?? listenPostgres(options, channel, onNotify),
+    stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, errors }),
     close: () => pool.end(),
   };
 }
