@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { ALGORITHMS, type Algorithm, DEFAULT_AUDIENCE, DEFAULT_ISSUER } from '@auth-service/protocol';
 import { boolean, ConfigError, durationMs, type Env, integer, list, oneOf, text } from './parse.js';
+import { withSecretFiles } from './secret-files.js';
 
 export { ConfigError };
 
@@ -66,7 +67,8 @@ export interface Config {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-export function parseConfig(env: Env = process.env): Config {
+export function parseConfig(environment: Env = process.env): Config {
+  const env = withSecretFiles(environment);
   const workers = parseWorkers(env);
   const dataDir = resolve(text(env, 'DATA_DIR', './data') ?? './data');
   const db = {
@@ -144,9 +146,20 @@ function parseTls(env: Env): Config['tls'] {
 
 function parseDatabaseUrl(env: Env): string | undefined {
   const url = text(env, 'DATABASE_URL');
+  if (url === undefined && env.DATABASE_PASSWORD) throw new ConfigError('DATABASE_PASSWORD', 'needs DATABASE_URL');
   if (url === undefined) return undefined;
   if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('DATABASE_URL', 'must start with postgres:// or postgresql://');
-  return url;
+  return withDatabasePassword(url, env.DATABASE_PASSWORD);
+}
+
+/** DATABASE_PASSWORD (or _FILE): the password kept out of a URL that is not itself secret. */
+function withDatabasePassword(url: string, password: string | undefined): string {
+  if (password === undefined || password === '') return url;
+  const parsed = URL.canParse(url) ? new URL(url) : null;
+  if (!parsed) throw new ConfigError('DATABASE_URL', 'is not a URL');
+  if (parsed.password) throw new ConfigError('DATABASE_PASSWORD', 'DATABASE_URL already holds a password');
+  parsed.password = encodeURIComponent(password);
+  return parsed.toString();
 }
 
 function parseJwt(env: Env): Config['jwt'] {
