@@ -2,12 +2,14 @@
 // CLI uses while this process owns the embedded database. close() stops them in order: jobs,
 // then HTTP (in-flight requests finish, new ones get 503), then the admin socket; the runtime
 // (database, threads, Redis) is closed by its owner afterwards.
+import type { Server } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import { serveAdmin } from './admin/socket-server.js';
 import { SYSTEM_CONTEXT } from './auth/context.js';
 import { calibrateFailureFloor, FLOOR_RECALIBRATION_MS } from './auth/failure-floor.js';
 import { flushExpired } from './auth/maintenance.js';
 import { legacyKeyAdvice, legacySessionsLeft } from './auth/simplejwt/legacy-status.js';
+import { reloadCertificateOnChange } from './certificate-reload.js';
 import { loadTls, tlsServerOptions } from './crypto/tls.js';
 import { buildApp } from './http/app.js';
 import type { AppLogger } from './logger.js';
@@ -22,9 +24,12 @@ export interface RunningServer {
 export async function startServer(runtime: Runtime, log: AppLogger): Promise<RunningServer> {
   const { config } = runtime;
   await startServing(runtime);
-  const https = config.tls.mode === 'native' ? tlsServerOptions(await loadTls(config, log)) : null;
+  const material = config.tls.mode === 'native' ? await loadTls(config, log) : null;
+  const https = material ? tlsServerOptions(material) : null;
   const app = buildApp(runtime, { logger: log, server: { https, forceCloseConnections: 'idle', keepAliveTimeout: 72_000 } });
   await app.listen({ port: config.port, host: config.host });
+  // Fastify types its server as http.Server unless https is known statically; native mode is https.Server.
+  const stopTlsReload = reloadCertificateOnChange(app.server as unknown as Server, config, material, log);
   const stopJobs = startBackgroundJobs(runtime, log);
   if (runtime.legacy) await reportLegacyKey(runtime, log);
   const admin = runtime.db.kind === 'pglite' ? await serveAdmin(runtime, config.dataDir, log) : null;
@@ -35,6 +40,7 @@ export async function startServer(runtime: Runtime, log: AppLogger): Promise<Run
     url,
     async close() {
       stopJobs();
+      stopTlsReload();
       await app.close();
       // After the HTTP drain: nothing the admin socket does may delay it.
       await admin?.close();
