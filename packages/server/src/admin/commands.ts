@@ -5,9 +5,10 @@
 // embedded database).
 import { resolve } from 'node:path';
 import { CLI_CONTEXT } from '../auth/context.js';
-import { listKeys, rotateKeys } from '../auth/keys/operations.js';
+import { listKeys, revokeKey, rotateKeys } from '../auth/keys/operations.js';
+import { type Reencryption, reencryptKeys } from '../auth/keys/reencrypt.js';
 import { flushExpired } from '../auth/maintenance.js';
-import { type ImportProgress, importDjango } from '../auth/simplejwt/import.js';
+import { importDjango } from '../auth/simplejwt/import.js';
 import type { ImportSummary } from '../auth/simplejwt/summary.js';
 import { createUser, disableUser, enableUser, listAllUsers, setPassword } from '../auth/users.js';
 import { parseDuration } from '../config/duration.js';
@@ -25,7 +26,7 @@ export type Args = Record<string, string | undefined>;
 
 /** What a command may report while it runs (the CLI draws it on a terminal; the admin socket drops it). */
 export interface CommandIo {
-  progress?: (progress: ImportProgress) => void;
+  progress?: (progress: { phase: string; done: number; total: number | null }) => void;
 }
 
 export interface Command {
@@ -140,7 +141,29 @@ export const COMMANDS = {
     words: ['keys', 'list'],
     summary: 'signing keys and their state (next, current, retired)',
     run: (d) => listKeys(d),
-    print: (res) => table(res as Row[], ['kid', 'alg', 'state', 'createdAt', 'activatesAt', 'retiredAt', 'encrypted']),
+    print: (res) =>
+      table(res as Row[], ['kid', 'alg', 'state', 'createdAt', 'activatesAt', 'retiredAt', 'revokedAt', 'encrypted']),
+  },
+  'keys.revoke': {
+    words: ['keys', 'revoke'],
+    operands: ['kid'],
+    summary: 'a leaked key: no longer signs, verifies or is published (every instance within KEY_RELOAD_INTERVAL)',
+    run: (d, a) => revokeKey(d, CLI_CONTEXT, need(a, 'kid')),
+    print: (res) => [
+      r(res).was === 'revoked'
+        ? `${r(res).kid} was already revoked`
+        : `revoked ${r(res).kid} (was ${r(res).was}); every instance refuses its tokens and drops it from the JWKS at its next key reload`,
+      ...(r(res).successor ? [`${r(res).successor} signs from now on`] : []),
+    ],
+  },
+  'keys.reencrypt': {
+    words: ['keys', 'reencrypt'],
+    summary: 'every private key to KEY_ENCRYPTION_SECRET, from KEY_ENCRYPTION_SECRET_PREVIOUS (or plain); one transaction',
+    run: (d, _a, io) => reencryptKeys(d, CLI_CONTEXT, io?.progress),
+    print: (res) => {
+      const { reencrypted, unchanged } = res as Reencryption;
+      return [`re-encrypted ${reencrypted.length} key(s); ${unchanged.length} already under KEY_ENCRYPTION_SECRET`];
+    },
   },
   'tokens.flush-expired': {
     words: ['tokens', 'flush-expired'],

@@ -2,7 +2,7 @@
 
 export type Row = Record<string, unknown>;
 
-const TIME_COLUMNS = new Set(['createdAt', 'activatesAt', 'retiredAt', 'at']);
+const TIME_COLUMNS = new Set(['createdAt', 'activatesAt', 'retiredAt', 'revokedAt', 'at']);
 
 export const iso = (value: unknown) => (value ? new Date(value as string).toISOString() : '-');
 

@@ -26,6 +26,7 @@ export interface Config {
     readonly rotateRefreshTokens: boolean;
     readonly rotationGraceMs: number;
     readonly keyEncryptionSecret?: string;
+    readonly keyEncryptionSecretPrevious?: string;
     readonly keyReloadMs: number;
     readonly keyRotationDelayMs: number;
   };
@@ -173,6 +174,10 @@ function parseJwt(env: Env): Config['jwt'] {
   if (keyEncryptionSecret !== undefined && Buffer.byteLength(keyEncryptionSecret) < 16) {
     throw new ConfigError('KEY_ENCRYPTION_SECRET', 'must be at least 16 bytes');
   }
+  const keyEncryptionSecretPrevious = text(env, 'KEY_ENCRYPTION_SECRET_PREVIOUS');
+  if (keyEncryptionSecretPrevious !== undefined && keyEncryptionSecret === undefined) {
+    throw new ConfigError('KEY_ENCRYPTION_SECRET_PREVIOUS', 'needs KEY_ENCRYPTION_SECRET (the new secret)');
+  }
   return {
     algorithm,
     signingKey: algorithm === 'HS256' ? signingKey : undefined,
@@ -184,6 +189,7 @@ function parseJwt(env: Env): Config['jwt'] {
     rotateRefreshTokens: boolean(env, 'ROTATE_REFRESH_TOKENS', false),
     rotationGraceMs: durationMs(env, 'ROTATION_GRACE_PERIOD', '5s', 0),
     keyEncryptionSecret,
+    keyEncryptionSecretPrevious,
     keyReloadMs: durationMs(env, 'KEY_RELOAD_INTERVAL', '60s', 1000),
     // Envoy's jwt_authn caches a JWKS 10 minutes and never refetches on an unknown kid; never
     // less than our own JWKS max-age (300 s).
