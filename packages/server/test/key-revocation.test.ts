@@ -3,7 +3,7 @@
 // instance has verified them before (the verified-token cache), the JWKS drops it, and the key
 // that signs now can only be revoked when a successor takes over at once.
 import assert from 'node:assert/strict';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { COMMANDS } from '../src/admin/commands.js';
 import { CLI_CONTEXT } from '../src/auth/context.js';
 import { listKeys, rotateKeys } from '../src/auth/keys/operations.js';
@@ -23,6 +23,7 @@ for (const driver of DRIVERS) {
       await t.user('alice');
       other = await anotherInstance(t);
     });
+    after(() => other?.close());
     const kidOf = (token: string) => String(headerOf(token).kid);
     const states = async () => Object.fromEntries((await listKeys(t.deps)).map((k) => [k.kid, k.state]));
     const published = async (api = t.api) =>
