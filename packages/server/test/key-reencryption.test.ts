@@ -34,7 +34,7 @@ function storeDeps(t: TestApp, keyEncryptionSecret: string, keyEncryptionSecretP
 }
 
 const reencrypt = (deps: Parameters<(typeof COMMANDS)['keys.reencrypt']['run']>[0]) =>
-  COMMANDS['keys.reencrypt'].run(deps, {}, {}) as Promise<Reencryption>;
+  COMMANDS['keys.reencrypt'].run(deps) as Promise<Reencryption>;
 
 for (const driver of DRIVERS) {
   describe(`keys reencrypt (${driver})`, () => {

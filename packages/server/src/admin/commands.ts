@@ -159,7 +159,7 @@ export const COMMANDS = {
   'keys.reencrypt': {
     words: ['keys', 'reencrypt'],
     summary: 'every private key to KEY_ENCRYPTION_SECRET, from KEY_ENCRYPTION_SECRET_PREVIOUS (or plain); one transaction',
-    run: (d, _a, io) => reencryptKeys(d, CLI_CONTEXT, io?.progress),
+    run: (d, _a = {}, io = {}) => reencryptKeys(d, CLI_CONTEXT, io.progress),
     print: (res) => {
       const { reencrypted, unchanged } = res as Reencryption;
       return [`re-encrypted ${reencrypted.length} key(s); ${unchanged.length} already under KEY_ENCRYPTION_SECRET`];
@@ -168,7 +168,7 @@ export const COMMANDS = {
   'tokens.flush-expired': {
     words: ['tokens', 'flush-expired'],
     summary: 'delete expired sessions, stale counters, old audit events and old revocations now',
-    run: (d) => flushExpired(d, CLI_CONTEXT),
+    run: (d, _a = {}, io = {}) => flushExpired(d, CLI_CONTEXT, Number.POSITIVE_INFINITY, io.progress),
     print: (res) => [
       `deleted ${r(res).sessions} expired session(s), ${r(res).throttleRows} throttle counter(s), ${r(res).auditEvents} old audit event(s), ${r(res).revocations} old revocation(s)`,
     ],
