@@ -89,6 +89,22 @@ describe('NAME_FILE secrets', () => {
     );
   });
 
+  test('KEY_ENCRYPTION_SECRET_PREVIOUS: needs the new secret, at least 16 bytes', () => {
+    assert.throws(
+      () => parseConfig({ KEY_ENCRYPTION_SECRET_PREVIOUS_FILE: secretFile('prev', 'the-old-secret-0123456789\n') }),
+      /^ConfigError: KEY_ENCRYPTION_SECRET_PREVIOUS: needs KEY_ENCRYPTION_SECRET/,
+    );
+    assert.throws(
+      () => parseConfig({ KEY_ENCRYPTION_SECRET: 'the-new-secret-9876543210', KEY_ENCRYPTION_SECRET_PREVIOUS: 'short' }),
+      /^ConfigError: KEY_ENCRYPTION_SECRET_PREVIOUS: must be at least 16 bytes/,
+    );
+    const config = parseConfig({
+      KEY_ENCRYPTION_SECRET: 'the-new-secret-9876543210',
+      KEY_ENCRYPTION_SECRET_PREVIOUS_FILE: secretFile('prev-ok', 'the-old-secret-0123456789\n'),
+    });
+    assert.equal(config.jwt.keyEncryptionSecretPrevious, 'the-old-secret-0123456789');
+  });
+
   test('DATABASE_PASSWORD(_FILE) goes into DATABASE_URL, encoded', () => {
     const config = parseConfig({
       DATABASE_URL: 'postgres://auth@db:5432/auth',

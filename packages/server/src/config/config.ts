@@ -178,6 +178,9 @@ function parseJwt(env: Env): Config['jwt'] {
   if (keyEncryptionSecretPrevious !== undefined && keyEncryptionSecret === undefined) {
     throw new ConfigError('KEY_ENCRYPTION_SECRET_PREVIOUS', 'needs KEY_ENCRYPTION_SECRET (the new secret)');
   }
+  if (keyEncryptionSecretPrevious !== undefined && Buffer.byteLength(keyEncryptionSecretPrevious) < 16) {
+    throw new ConfigError('KEY_ENCRYPTION_SECRET_PREVIOUS', 'must be at least 16 bytes');
+  }
   return {
     algorithm,
     signingKey: algorithm === 'HS256' ? signingKey : undefined,
