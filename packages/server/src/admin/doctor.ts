@@ -2,7 +2,8 @@
 // without starting the service or changing anything (no migration, no key created). Each check
 // says ok, warn (works, but act soon) or fail (the service would not start or not work);
 // a check that needs a failed one is skipped.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { Redis } from 'ioredis';
 import { KeyRing } from '../auth/keys/ring.js';
@@ -63,6 +64,11 @@ async function databaseChecks(config: Config): Promise<Check[]> {
   if (owner !== null) {
     const detail = `the embedded database is held by the running service (pid ${owner}); ask its /auth/health/ready/`;
     return [skip('database', detail), ...dependent.map((c) => skip(c, detail))];
+  }
+  if (!config.databaseUrl && !existsSync(join(config.dataDir, 'pglite'))) {
+    // Opening it would create it: doctor changes nothing.
+    const detail = `no embedded database in ${config.dataDir} yet (the first start creates it)`;
+    return [{ check: 'database', status: 'fail', detail }, ...dependent.map((c) => skip(c, 'needs the database'))];
   }
   let db: Database;
   try {

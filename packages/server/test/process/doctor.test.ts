@@ -1,7 +1,7 @@
 // `npx auth-service doctor` as an operator runs it (the real CLI process): every check named,
 // a table for people and --json for scripts, exit 1 on a problem, warnings alone exit 0.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -112,5 +112,37 @@ describe('doctor (postgres, real CLI)', () => {
       CHECKS.slice(1).map((c) => result.status[c]),
       CHECKS.slice(1).map(() => 'skipped'),
     );
+  });
+});
+
+describe('doctor (pglite, real CLI)', () => {
+  test('a DATA_DIR without a database: fails, and creates none; after a first start, ok', async () => {
+    const deployment = await createDeployment('pglite');
+    try {
+      const empty = await deployment.cli(['doctor', '--json']);
+      assert.equal(empty.code, 1);
+      const report = JSON.parse(empty.stdout) as Report;
+      assert.match(report.checks.find((c) => c.check === 'database')?.detail ?? '', /no embedded database/);
+      assert.equal(existsSync(join(deployment.dataDir, 'pglite')), false, 'doctor created nothing');
+      const service = await deployment.start();
+      const beside = JSON.parse((await deployment.cli(['doctor', '--json'])).stdout) as Report;
+      assert.equal(beside.checks.find((c) => c.check === 'database')?.status, 'skipped', 'the service holds it');
+      await service.stop('SIGTERM');
+      const after = await deployment.cli(['doctor', '--json']);
+      const statuses = (JSON.parse(after.stdout) as Report).checks.map((c) => `${c.check}:${c.status}`);
+      // The generated development certificate expires in a year: ok; Redis is not set.
+      assert.deepEqual(statuses, [
+        'settings:ok',
+        'database:ok',
+        'migrations:ok',
+        'keys:ok',
+        'clock:ok',
+        'certificate:ok',
+        'redis:skipped',
+      ]);
+      assert.equal(after.code, 0);
+    } finally {
+      await deployment.dispose();
+    }
   });
 });
