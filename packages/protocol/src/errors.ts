@@ -5,13 +5,16 @@
 export const ERROR_STATUS = {
   validation_error: 400, // malformed body, missing or bad field, malformed URL
   logout_failed: 400, // logout of an invalid, expired or already blacklisted token
+  wrong_password: 400, // POST /auth/password/change/: the old password is wrong
   no_active_account: 401, // bad credentials: unknown user, wrong password, disabled user (one answer)
   token_not_valid: 401, // bad signature, expired, wrong type, revoked, malformed
   not_authenticated: 401, // no Authorization header, or another scheme than Bearer
   feed_token_invalid: 401, // the revocation feed's credential (REVOCATION_FEED_TOKEN) is wrong
   bad_authorization_header: 401, // "Bearer" with no token or with extra parts
   user_inactive: 401, // Bearer token of a disabled user (/auth/me/)
+  csrf_failed: 403, // REFRESH_COOKIE: a request that sends the cookie without X-Auth-CSRF or from an origin not in CORS_ORIGINS
   not_found: 404,
+  session_not_found: 404, // DELETE /auth/sessions/{id}/: no live session of the caller has that id
   feed_disabled: 404, // the revocation feed is off (REVOCATION_FEED_TOKEN is not set)
   discovery_disabled: 404, // issuer metadata needs JWT_ISSUER to be an https URL
   method_not_allowed: 405, // a known path, another method (the answer carries Allow)
@@ -62,6 +65,10 @@ export const MESSAGES = {
   feedDisabled: 'The revocation feed is off: the operator has not set REVOCATION_FEED_TOKEN.',
   feedTokenInvalid: 'The revocation feed credential is missing or wrong.',
   tooManySubscribers: 'Too many revocation feed subscribers on this instance. Try again later.',
+  wrongPassword: 'The old password is wrong.',
+  passwordChanged: 'Password changed; your other sessions have ended',
+  sessionNotFound: 'No such session.',
+  csrfFailed: 'Cross-site request refused: send X-Auth-CSRF: 1 from an allowed origin.',
   discoveryDisabled: 'Issuer metadata is served only when JWT_ISSUER is an https URL.',
 } as const;
 

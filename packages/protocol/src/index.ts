@@ -7,3 +7,4 @@ export * from './revocations.js';
 export * from './rules.js';
 export type { FromSchema, JsonSchema } from './schema-types.js';
 export * from './schemas.js';
+export * from './sessions.js';

@@ -12,12 +12,15 @@ import { legacyKeyAdvice, legacySessionsLeft } from './auth/simplejwt/legacy-sta
 import { reloadCertificateOnChange } from './certificate-reload.js';
 import { loadTls, tlsServerOptions } from './crypto/tls.js';
 import { buildApp } from './http/app.js';
+import { announceDrain } from './http/drain.js';
 import type { AppLogger } from './logger.js';
 import { type Runtime, startServing } from './runtime.js';
 
 export interface RunningServer {
   app: FastifyInstance;
   url: string;
+  /** Readiness answers 503 from now on; resolves after `delayMs` of serving on (SHUTDOWN_DRAIN_DELAY). */
+  drain(delayMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,6 +41,7 @@ export async function startServer(runtime: Runtime, log: AppLogger): Promise<Run
   return {
     app,
     url,
+    drain: (delayMs) => announceDrain(app, delayMs),
     async close() {
       stopJobs();
       stopTlsReload();

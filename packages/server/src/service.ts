@@ -14,7 +14,13 @@ export async function main(): Promise<void> {
     return runPrimary(config, log).catch((err) => fail(log, err));
   }
   const { runtime, server } = await start(config, log).catch((err) => fail(log, err));
-  stopOnSignals(config, log, async () => {
+  stopOnSignals(config, log, async (signal) => {
+    // SIGTERM is how orchestrators and rolling restarts stop us: first leave the balancer
+    // (readiness 503, still serving), then drain. SIGINT (Ctrl-C at a terminal) drains at once.
+    if (signal === 'SIGTERM' && config.http.drainDelayMs > 0) {
+      log.info({ delayMs: config.http.drainDelayMs }, 'draining: readiness answers 503, requests still served');
+      await server.drain(config.http.drainDelayMs);
+    }
     await server.close();
     await runtime.close();
   });
@@ -46,18 +52,20 @@ function fail(log: AppLogger, err: unknown): never {
   process.exit(1);
 }
 
-function stopOnSignals(config: Config, log: AppLogger, close: () => Promise<void>): void {
+function stopOnSignals(config: Config, log: AppLogger, close: (signal: string) => Promise<void>): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down: finishing in-flight requests');
+    // SHUTDOWN_TIMEOUT bounds the drain, which starts after the drain delay.
+    const delayMs = signal === 'SIGTERM' ? config.http.drainDelayMs : 0;
     const force = setTimeout(() => {
       log.error('shutdown timed out; exiting');
       process.exit(1);
-    }, config.http.shutdownTimeoutMs);
+    }, delayMs + config.http.shutdownTimeoutMs);
     force.unref();
-    close().then(
+    close(signal).then(
       () => process.exit(0),
       (err) => {
         log.error({ err }, 'error during shutdown');

@@ -17,6 +17,7 @@ const state = (overrides: Partial<RefreshState> = {}): RefreshState => ({
   previousJti: 'b'.repeat(32),
   rotatedAt: new Date(NOW - 3000),
   successorToken: 'successor',
+  lastUsedAt: new Date(NOW - 3000),
   ...overrides,
 });
 const token = (jti: string, userId = 7) => ({ user_id: userId, jti });

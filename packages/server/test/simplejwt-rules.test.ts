@@ -63,8 +63,9 @@ describe('validateLegacyToken', () => {
     assert.equal(reason(sign({ user_id: '7' })), 'claims');
     assert.equal(reason(sign({ user_id: 0 })), 'claims');
     assert.equal(reason(sign({ token_type: 'sliding' })), 'claims');
-    assert.equal(reason(sign({ exp: nowS - 6 })), 'expired');
-    assert.equal(reason(sign({ exp: nowS - 4 })), 'ok', 'within the leeway');
+    assert.equal(reason(sign({ exp: nowS - 6, iat: nowS - 306 })), 'expired');
+    assert.equal(reason(sign({ exp: nowS - 4, iat: nowS - 304 })), 'ok', 'within the leeway');
+    assert.equal(reason(sign({ exp: nowS + 1, iat: nowS + 2 })), 'claims', 'exp before iat (the rule of ours: timeRefusal)');
     assert.equal(reason(sign({ iat: nowS + 60 })), 'not_yet_valid');
     assert.equal(reason(sign({ nbf: nowS + 60 })), 'not_yet_valid');
     assert.equal(reason(sign({})), 'ok');

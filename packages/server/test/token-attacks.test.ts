@@ -1,28 +1,16 @@
 // The forged-token table (@auth-service/verifier/testing, which the verifier also runs against
 // validateToken directly) sent to every entry point that reads a token: refresh, logout,
-// verify and /auth/me/. Each forgery is built from the
-// claims of a LIVE session of ours, so that only the forged part can make it fail; a control
-// test shows that the same forging code, given our own key, yields tokens that are accepted.
+// verify, /auth/me/ and /auth/logout/all/ (the gateway check has its own: forward-auth.test.ts).
+// Each forgery is built from the claims of a LIVE session of ours, so that only the forged part
+// can make it fail; a control test shows that the same forging code, given our own key, yields
+// tokens that are accepted.
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import {
-  attackerFrom,
-  enc,
-  es256,
-  FORGERIES,
-  hs256,
-  jwt,
-  type Kit,
-  kitFor,
-  NONE_SPELLINGS,
-  signedByUs,
-} from '@auth-service/verifier/testing';
-import { generate } from 'selfsigned';
+import { enc, es256, FORGERIES, hs256, jwt, type Kit, NONE_SPELLINGS, signedByUs } from '@auth-service/verifier/testing';
 import { createTestApp, DRIVERS, serviceSigningKey, type TestApp } from './helpers/app.js';
 import { bearer, type Endpoint, expectCode, pairAccepted } from './helpers/endpoint.js';
+import { forgeryKit, headerSafe, type KitHandle } from './helpers/forgery-kit.js';
 import { claimsOf, headerOf } from './helpers/http.js';
 
 /** Sends `token` to every entry point; each must refuse it. */
@@ -31,10 +19,10 @@ async function refusedEverywhere(api: Endpoint, token: string, what: string): Pr
   expectCode(await api.post('/auth/logout/', { refresh_token: token }), 400, 'logout_failed', `${what} at logout`);
   expectCode(await api.post('/auth/token/verify/', { token }), 401, 'token_not_valid', `${what} at verify`);
   // An HTTP header cannot carry a line break; a space splits the Bearer value (docs/api.md).
-  if (/[\r\n]/.test(token)) return;
-  const me = await api.get('/auth/me/', bearer(token));
+  if (!headerSafe(token)) return;
   const expected = token.trim().includes(' ') || token !== token.trim() ? 'bad_authorization_header' : 'token_not_valid';
-  expectCode(me, 401, expected, `${what} at /auth/me/`);
+  expectCode(await api.get('/auth/me/', bearer(token)), 401, expected, `${what} at /auth/me/`);
+  expectCode(await api.post('/auth/logout/all/', {}, bearer(token)), 401, expected, `${what} at /auth/logout/all/`);
 }
 
 for (const driver of DRIVERS) {
@@ -53,37 +41,17 @@ for (const driver of DRIVERS) {
     describe('forged tokens', () => {
       let kit: Kit;
       let live: { refresh: string; access: string };
-      let listenerHits: string[];
-      let closeListener: () => Promise<void>;
+      let forging: KitHandle;
 
       before(async () => {
         live = await t.api.login('alice');
-        // The attacker's key server: any fetch of a jku/x5u would land here.
-        listenerHits = [];
-        const pems = await generate([{ name: 'commonName', value: 'attacker.example' }], {
-          keyType: 'ec',
-          curve: 'P-256',
-          algorithm: 'sha256',
-        } as never);
-        const attacker = attackerFrom(pems.private, pems.cert);
-        const server = createServer((req, res) => {
-          listenerHits.push(req.url ?? '');
-          res.setHeader('content-type', 'application/json');
-          res.end(JSON.stringify({ keys: [{ ...attacker.publicJwk, kid: attacker.kid, alg: 'ES256', use: 'sig' }] }));
-        });
-        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-        closeListener = () => new Promise((resolve) => server.close(() => resolve()));
-        // Our public key as anyone can get it: from the JWKS.
-        const jwks = await t.api.get('/auth/.well-known/jwks.json');
-        const published = (jwks.body.keys as Record<string, unknown>[])[0] as Record<string, unknown>;
-        kit = kitFor({
-          published,
-          ours: es256(serviceSigningKey(t)),
-          attacker,
-          listenerUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        });
+        // Our public key as anyone can get it (the JWKS); the attacker's key server counts any
+        // fetch of a jku/x5u.
+        const jwks = (await t.api.get('/auth/.well-known/jwks.json')).body as { keys: Record<string, unknown>[] };
+        forging = await forgeryKit(jwks, serviceSigningKey(t));
+        kit = forging.kit;
       });
-      after(() => closeListener());
+      after(() => forging.close());
 
       test('control: the forging code with our own key makes tokens that are accepted', async () => {
         assert.equal(headerOf(live.access).kid, kit.kid);
@@ -98,7 +66,7 @@ for (const driver of DRIVERS) {
             await refusedEverywhere(t.api, forge(kit, claims), `${name} (${claims.token_type} claims)`);
           }
           // Key locations named by a token (jku, x5u) are never fetched.
-          assert.deepEqual(listenerHits, []);
+          assert.deepEqual(forging.listenerHits, []);
         });
       }
 

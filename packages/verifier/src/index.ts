@@ -3,7 +3,7 @@
 // subpaths ./fastify, ./express and ./websocket; forged tokens for tests are ./testing.
 export { isVerifierError, VERIFIER_REASONS, VerifierError, type VerifierErrorCode, type VerifierReason } from './errors.js';
 export { type RefusalAnswer, refusalAnswer } from './http-answer.js';
-export { encodeSegment, hs256, splitCompact, toLowS, verifySignature } from './jws.js';
+export { decodeJsonSegment, encodeSegment, hs256, splitCompact, toLowS, verifySignature } from './jws.js';
 export type { KeyLookup, VerificationKey } from './keys.js';
 export { sharedSecretKey } from './keys.js';
 export type { VerifierOptions } from './options.js';
@@ -15,6 +15,7 @@ export {
   type RevocationFeedStatus,
 } from './revocations.js';
 export { type SseEvent, SseParser } from './sse.js';
+export { timeRefusal } from './times.js';
 export { type ClaimsOf, type ValidateOptions, type Validation, validateToken } from './validate.js';
 export { type Verified, VerifiedCache } from './verified-cache.js';
 export { createVerifier, type Verifier } from './verifier.js';

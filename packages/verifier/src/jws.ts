@@ -21,6 +21,16 @@ export function splitCompact(token: string): [string, string, string] | null {
   return parts;
 }
 
+/** A segment's base64url JSON, when it is an object (a header or a payload); else null. */
+export function decodeJsonSegment(segment: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
 // ECDSA is malleable: if (r, s) verifies, so does (r, n - s). Tokens are signed with the low s
 // only and only that is accepted, so that a token has exactly one valid spelling.
 const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;

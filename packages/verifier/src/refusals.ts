@@ -7,7 +7,7 @@ export const REFUSALS = {
   algorithm: 'an algorithm not accepted here, or not the one of the key named by kid',
   unknown_key: 'kid names no key we trust',
   signature: 'the signature does not verify',
-  claims: 'a claim we rely on (jti, sid, user_id, sub, token_type, exp, iat) is missing or malformed',
+  claims: 'a claim we rely on (jti, sid, user_id, sub, token_type, exp, iat) is missing or malformed, or exp is not after iat',
   expired: 'exp is past, beyond the leeway',
   not_yet_valid: 'iat or nbf is in the future, beyond the leeway',
   issuer: 'iss is not the expected issuer',

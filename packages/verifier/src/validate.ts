@@ -7,8 +7,8 @@
 //     token, jku/x5u/jwk/x5c, and crit are never honoured), a typ we issue, a well-formed kid;
 //  3. algorithm: one of those accepted, and exactly the algorithm of the key kid names
 //     (RFC 8725 3.1: never "none", never an algorithm picked by the token);
-//  4. signature (ES256 in its low-s spelling only), then the claims: shapes, exp/iat/nbf with a
-//     leeway, iss, the token type (RFC 8725 3.11: access and refresh tokens are not
+//  4. signature (ES256 in its low-s spelling only), then the claims: shapes, the times (exp and
+//     iat finite, exp after iat; exp/iat/nbf with a leeway: times.ts), iss, the token type (RFC 8725 3.11: access and refresh tokens are not
 //     interchangeable: the header typ, at+jwt or refresh+jwt, and token_type must both say so),
 //     and last aud (a refresh token has an audience of its own, so that verifiers that read
 //     neither typ nor token_type refuse it too).
@@ -28,9 +28,10 @@ import {
   type TokenClaims,
   type TokenType,
 } from '@auth-service/protocol';
-import { splitCompact, verifySignature } from './jws.js';
+import { decodeJsonSegment, splitCompact, verifySignature } from './jws.js';
 import type { KeyLookup } from './keys.js';
 import type { Refusal } from './refusals.js';
+import { timeRefusal } from './times.js';
 import type { VerifiedCache } from './verified-cache.js';
 
 export interface ValidateOptions<T extends TokenType> {
@@ -67,7 +68,7 @@ export function validateToken<T extends TokenType>(token: unknown, options: Vali
   if (typeof token !== 'string' || token.length > TOKEN_MAX_LENGTH) return refuse('malformed');
   const parts = splitCompact(token);
   if (!parts) return refuse('malformed');
-  const header = parseJson(parts[0]);
+  const header = decodeJsonSegment(parts[0]);
   if (!header) return refuse('malformed');
   const { kid, alg } = header;
   if (Object.keys(header).some((name) => !HEADER_PARAMETERS.has(name))) return refuse('header');
@@ -79,7 +80,7 @@ export function validateToken<T extends TokenType>(token: unknown, options: Vali
   if (!key) return refuse('unknown_key', kid);
   if (alg !== key.alg) return refuse('algorithm', kid);
   if (!verifySignature(key, `${parts[0]}.${parts[1]}`, Buffer.from(parts[2], 'base64url'))) return refuse('signature', kid);
-  const payload = parseJson(parts[1]);
+  const payload = decodeJsonSegment(parts[1]);
   if (!payload) return refuse('malformed', kid);
   options.verified?.add(token, { kid, typ: typ as string, payload });
   return checkClaims(payload, typ as string, kid, options);
@@ -94,10 +95,8 @@ function checkClaims<T extends TokenType>(
 ): Validation<T> {
   const c = payload as unknown as TokenClaims & { nbf?: unknown };
   if (!wellFormed(c)) return refuse('claims', kid);
-  const nowS = o.now / 1000;
-  if (nowS >= c.exp + o.leewayS) return refuse('expired', kid);
-  if (c.iat > nowS + o.leewayS) return refuse('not_yet_valid', kid);
-  if (c.nbf !== undefined && !(typeof c.nbf === 'number' && c.nbf <= nowS + o.leewayS)) return refuse('not_yet_valid', kid);
+  const times = timeRefusal(c, o.now, o.leewayS);
+  if (times) return refuse(times, kid);
   if (c.iss !== o.issuer) return refuse('issuer', kid);
   const legacy = typ === LEGACY_TYP;
   if (c.token_type !== o.expected || !(legacy || typ === TOKEN_TYP[o.expected])) return refuse('type', kid);
@@ -108,8 +107,6 @@ function checkClaims<T extends TokenType>(
 
 function wellFormed(c: TokenClaims): boolean {
   return (
-    typeof c.exp === 'number' &&
-    typeof c.iat === 'number' &&
     typeof c.jti === 'string' &&
     JTI_PATTERN.test(c.jti) &&
     typeof c.sid === 'string' &&
@@ -126,13 +123,3 @@ function audienceMatches(aud: unknown, audience: string): boolean {
 }
 
 const refuse = (reason: Refusal, kid?: string) => ({ ok: false, reason, ...(kid ? { kid } : {}) }) as const;
-
-/** A base64url JSON object, or null. */
-function parseJson(segment: string): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}

@@ -81,6 +81,13 @@ describe('validateToken', () => {
     assert.equal(reason(jwt({ ...ourHeader(kit), kid: 'unknown-kid' }, claims('access'), kit.ours)), 'unknown_key');
     assert.equal(reason(jwt(ourHeader(kit), claims('access'), es256(kit.attacker.key))), 'signature');
     assert.equal(reason(signedByUs(kit, claims('access', { jti: 'not-hex' }))), 'claims');
+    assert.equal(reason(signedByUs(kit, claims('access', { exp: nowS + 1, iat: nowS + 2 }))), 'claims', 'exp before iat');
+    assert.equal(reason(signedByUs(kit, claims('access', { exp: nowS + 1, iat: nowS + 1 }))), 'claims', 'exp at iat');
+    for (const name of ['exp of 1e400 (Infinity), signed by our key', 'iat of -1e400 (minus Infinity), signed by our key']) {
+      const forge = FORGERIES.find(([n]) => n === name)?.[1];
+      assert.ok(forge, name);
+      assert.equal(reason(forge(kit, claims('access'))), 'claims', name);
+    }
     assert.equal(reason(signedByUs(kit, claims('access', { exp: nowS - 6 }))), 'expired');
     assert.equal(reason(signedByUs(kit, claims('access', { exp: nowS - 4 }))), 'accepted', 'within the leeway');
     assert.equal(reason(signedByUs(kit, claims('access', { iat: nowS + 6 }))), 'not_yet_valid');

@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 
 const SERVER = fileURLToPath(new URL('../../', import.meta.url));
@@ -89,12 +89,14 @@ async function recreateDatabase(adminUrl, name) {
 }
 
 /** Creates bench0..bench{n-1} through the service's own use case (argon2id, as in production). */
-async function createBenchUsers(databaseUrl, count) {
-  const { parseConfig } = await import('../../dist/src/config/config.js');
-  const { openRuntime } = await import('../../dist/src/runtime.js');
-  const { CLI_CONTEXT } = await import('../../dist/src/auth/context.js');
-  const { SILENT_LOGGER } = await import('../../dist/src/logger.js');
-  const { createUser } = await import('../../dist/src/auth/users.js');
+async function createBenchUsers(databaseUrl, count, server = SERVER) {
+  // The users are made by the code of the service under test (its own migrations, its own hasher).
+  const dist = (path) => pathToFileURL(join(server, 'dist/src', path)).href;
+  const { parseConfig } = await import(dist('config/config.js'));
+  const { openRuntime } = await import(dist('runtime.js'));
+  const { CLI_CONTEXT } = await import(dist('auth/context.js'));
+  const { SILENT_LOGGER } = await import(dist('logger.js'));
+  const { createUser } = await import(dist('auth/users.js'));
   // A generous queue timeout: on a busy machine a batch of hashes may wait longer than a login would.
   const config = parseConfig({ DATABASE_URL: databaseUrl, DATA_DIR: tmpdir(), PURGE_INTERVAL: '0', HASH_QUEUE_TIMEOUT: '120s' });
   const deps = await openRuntime(config, { log: SILENT_LOGGER, migrate: true });
@@ -109,12 +111,15 @@ async function createBenchUsers(databaseUrl, count) {
   }
 }
 
-/** Starts our service (`node dist/src/main.js`) on a fresh database; returns a handle. */
-export async function startOurs({ adminUrl, port, users, env = {}, database = 'auth_service_bench' }) {
+/**
+ * Starts our service (`node dist/src/main.js`) on a fresh database; returns a handle. `server`:
+ * the package directory of another build (a baseline, for side-by-side figures).
+ */
+export async function startOurs({ adminUrl, port, users, env = {}, database = 'auth_service_bench', server = SERVER }) {
   const databaseUrl = await recreateDatabase(adminUrl, database);
   const dataDir = mkdtempSync(join(tmpdir(), 'auth-bench-'));
   const child = spawn(process.execPath, ['dist/src/main.js'], {
-    cwd: SERVER,
+    cwd: server,
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
@@ -139,7 +144,7 @@ export async function startOurs({ adminUrl, port, users, env = {}, database = 'a
       waitFor(async () => (await request(base, 'GET', '/auth/health/ready/')).status === 200, `our service on ${base}`),
       exited.then((code) => Promise.reject(new Error(`our service exited with ${code}: ${stderr}`))),
     ]);
-    await createBenchUsers(databaseUrl, users);
+    await createBenchUsers(databaseUrl, users, server);
   } catch (err) {
     child.kill('SIGTERM');
     await exited;

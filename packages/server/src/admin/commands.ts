@@ -1,6 +1,7 @@
 // Every operator command, one entry each: its words, operands and flags (from which the CLI
-// derives its usage text and its parsing), what it runs (a use case: commands write no SQL of
-// their own) and how its result reads on a terminal. The same table serves a local run (the
+// derives its usage text and its parsing), what it runs (a use case, or for migrate and audit
+// the database function itself: commands write no SQL of their own) and how its result reads
+// on a terminal. The same table serves a local run (the
 // CLI opened the database itself) and a run through the admin socket (the service owns the
 // embedded database).
 import { resolve } from 'node:path';
@@ -8,10 +9,11 @@ import { CLI_CONTEXT } from '../auth/context.js';
 import { listKeys, revokeKey, rotateKeys } from '../auth/keys/operations.js';
 import { type Reencryption, reencryptKeys } from '../auth/keys/reencrypt.js';
 import { flushExpired } from '../auth/maintenance.js';
+import { revokeSessionById } from '../auth/sessions.js';
 import { importDjango } from '../auth/simplejwt/import.js';
 import type { ImportSummary } from '../auth/simplejwt/summary.js';
-import { createUser, disableUser, enableUser, listAllUsers, setPassword } from '../auth/users.js';
-import { parseDuration } from '../config/duration.js';
+import { createUser, disableUser, enableUser, listAllUsers, listUserSessions, setPassword } from '../auth/users.js';
+import { parseDurationWithUnit } from '../config/duration.js';
 import { openDumpdata } from '../db/django/dumpdata-source.js';
 import { openDjangoDatabase } from '../db/django/postgres-source.js';
 import type { DjangoSource } from '../db/django/source.js';
@@ -54,7 +56,7 @@ const need = (args: Args, name: string): string => {
 /** An ISO 8601 time, or a relative one ("24h": that long ago). */
 const time = (value: string | undefined): Date | undefined => {
   if (value === undefined) return undefined;
-  const ago = /^\d+[smhd]$/.test(value) ? parseDuration(value) : null;
+  const ago = parseDurationWithUnit(value);
   const parsed = new Date(ago === null ? value : Date.now() - ago);
   if (Number.isNaN(parsed.getTime())) throw invalidField('time', `"${value}" is not a time (ISO 8601, or relative like 24h)`);
   return parsed;
@@ -69,13 +71,23 @@ function openSource(from: string): Promise<DjangoSource> {
   return DATABASE_URL.test(from) ? openDjangoDatabase(from) : openDumpdata(from);
 }
 
-function batchSize(value: string | undefined): number {
-  const size = Number(value ?? 1000);
-  if (!Number.isInteger(size) || size < 1 || size > 10_000)
-    throw invalidField('batch-size', 'must be a whole number from 1 to 10000');
-  return size;
+/** `--name N`: a whole number from 1 to 10000, `fallback` when the flag is not given. */
+function countFlag(args: Args, name: string, fallback: number): number {
+  const count = Number(args[name] ?? fallback);
+  if (!Number.isInteger(count) || count < 1 || count > 10_000) throw invalidField(name, 'must be a whole number from 1 to 10000');
+  return count;
 }
 const r = (result: unknown) => result as Record<string, unknown>;
+
+const SESSIONS_LIST = {
+  words: ['sessions', 'list'],
+  operands: ['username'],
+  flags: { limit: 'N' },
+  summary:
+    'live sessions of the user (neither revoked nor expired), newest first, at most N (100): opened, last used (coarse), expiry, from where',
+  run: (d, a) => listUserSessions(d, need(a, 'username'), countFlag(a, 'limit', 100)),
+  print: (res) => table(res as Row[], ['id', 'createdAt', 'lastUsedAt', 'expiresAt', 'clientAddress', 'userAgent', 'imported']),
+} satisfies Command;
 
 export const COMMANDS = {
   'user.create': {
@@ -116,6 +128,16 @@ export const COMMANDS = {
     summary: 'every user, with id and state',
     run: (d) => listAllUsers(d),
     print: (res) => table(res as Row[], ['id', 'username', 'isActive', 'createdAt']),
+  },
+  'sessions.list': SESSIONS_LIST,
+  // The name it had first: the same command.
+  'user.sessions': { ...SESSIONS_LIST, words: ['user', 'sessions'], summary: 'the same as sessions list' },
+  'sessions.revoke': {
+    words: ['sessions', 'revoke'],
+    operands: ['id'],
+    summary: "end one live session (any user's), as a logout of it would",
+    run: async (d, a) => ({ id: need(a, 'id'), userId: await revokeSessionById(d, need(a, 'id'), CLI_CONTEXT) }),
+    print: (res) => [`session ${r(res).id} revoked (user id ${r(res).userId})`],
   },
   migrate: {
     words: ['migrate'],
@@ -179,7 +201,7 @@ export const COMMANDS = {
     summary: 'users (ids kept), Django hashes and SimpleJWT sessions from the Django database or a dumpdata file; idempotent',
     prepare: (a) => (a.from && !DATABASE_URL.test(a.from) ? { ...a, from: resolve(a.from) } : a),
     run: async (d, a, io) => {
-      const size = batchSize(a['batch-size']);
+      const size = countFlag(a, 'batch-size', 1000);
       const source = await openSource(need(a, 'from'));
       try {
         return await importDjango(
@@ -204,7 +226,7 @@ export const COMMANDS = {
         since: time(a.since),
         until: time(a.until),
         event: a.event,
-        limit: Math.min(Number(a.limit ?? 100) || 100, 10_000),
+        limit: countFlag(a, 'limit', 100),
       }),
     print: (res) => table(res as Row[], ['at', 'event', 'username', 'userId', 'clientIp', 'userAgent', 'details']),
   },

@@ -1,8 +1,10 @@
-// Results as a person reads them: aligned columns, times in ISO 8601.
+// Results as a person reads them: aligned columns, times in ISO 8601. A column named `at` or
+// `…At` is a time: a result that came through the admin socket holds its dates as strings, so
+// the name, not the value, says so (and a new command's time column needs no list here).
 
 export type Row = Record<string, unknown>;
 
-const TIME_COLUMNS = new Set(['createdAt', 'activatesAt', 'retiredAt', 'revokedAt', 'at']);
+const isTimeColumn = (column: string) => column === 'at' || /[a-z]At$/.test(column);
 
 export const iso = (value: unknown) => (value ? new Date(value as string).toISOString() : '-');
 
@@ -10,7 +12,7 @@ export function table(rows: Row[], columns: string[]): string[] {
   if (rows.length === 0) return ['(none)'];
   const cell = (row: Row, column: string) => {
     const value = row[column];
-    if (TIME_COLUMNS.has(column)) return iso(value);
+    if (isTimeColumn(column)) return iso(value);
     if (value === null || value === undefined) return '-';
     return typeof value === 'object' ? JSON.stringify(value) : String(value);
   };

@@ -13,6 +13,8 @@ export type AuditEventName =
   | 'logout_all'
   | 'refresh_token_reused'
   | 'password_changed'
+  | 'password_change_failed'
+  | 'session_ended'
   | 'user_created'
   | 'user_disabled'
   | 'user_enabled'

@@ -3,13 +3,14 @@
 // (a password hash is always verified), so neither the body nor the timing tells them apart.
 import { type LoginBody, MESSAGES, type TokenPair } from '@auth-service/protocol';
 import type { PasswordHasher } from '../crypto/passwords.js';
-import { findUserByUsername, replacePasswordHash } from '../db/repos/users.js';
-import { AuthError, hasCode } from '../errors.js';
+import { replacePasswordHash } from '../db/repos/users.js';
+import { AuthError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { AuditLog } from './audit.js';
 import type { RequestContext } from './context.js';
+import { checkPassword } from './password-check.js';
 import { type OpenSessionDeps, openSession } from './session.js';
-import type { LoginTicket, Throttle } from './throttle.js';
+import type { Throttle } from './throttle.js';
 
 export interface LoginDeps extends OpenSessionDeps {
   passwords: Pick<PasswordHasher, 'verify' | 'verifyDummy' | 'hash'>;
@@ -27,7 +28,7 @@ export async function login(deps: LoginDeps, { username, password }: LoginBody, 
     );
     throw new AuthError('no_active_account', MESSAGES.badCredentials);
   }
-  const pair = await openSession(deps, user);
+  const pair = await openSession(deps, user, ctx);
   if (!pair) {
     // The password was changed or the user disabled while we hashed: these credentials are
     // no longer the user's, and a session opened now would escape that change's revocation.
@@ -40,37 +41,6 @@ export async function login(deps: LoginDeps, { username, password }: LoginBody, 
   await deps.audit.recordBestEffort({ event: 'login_succeeded', userId: user.id, username }, ctx);
   if (result.needsRehash) upgradeHash(deps, user.id, user.passwordHash, password);
   return pair;
-}
-
-/**
- * One password check inside a throttle turn (docs/security.md, "Brute force"): the turn is
- * taken before hashing and settled with the outcome before any answer, so the next guess on
- * the account or from the address already sees this one.
- */
-async function checkPassword(deps: LoginDeps, username: string, password: string, ctx: RequestContext) {
-  const ticket = await reserveTurn(deps, username, ctx);
-  try {
-    const user = await findUserByUsername(deps.db, username);
-    const result = user ? await deps.passwords.verify(user.passwordHash, password) : await dummyVerify(deps, password);
-    await (user && result.ok && user.isActive ? ticket.succeeded() : ticket.failed());
-    return { user, result };
-  } finally {
-    await ticket.release(); // settled: nothing to do; a 503 before the verdict counts nothing
-  }
-}
-
-async function reserveTurn(deps: LoginDeps, username: string, ctx: RequestContext): Promise<LoginTicket> {
-  try {
-    return await deps.throttle.reserve(username, ctx.clientIp);
-  } catch (err) {
-    if (hasCode(err, 'throttled')) await deps.audit.throttled(username, ctx, err.retryAfterSeconds);
-    throw err;
-  }
-}
-
-async function dummyVerify(deps: LoginDeps, password: string) {
-  await deps.passwords.verifyDummy(password);
-  return { ok: false, needsRehash: false };
 }
 
 function failureReason(user: { isActive: boolean } | null, passwordOk: boolean): string {

@@ -7,6 +7,7 @@ import { findRefreshState, lockRefreshState, revokeSession, rotateSession } from
 import type { AuditLog } from './audit.js';
 import type { Clock, RequestContext } from './context.js';
 import { judgeRefresh, sessionRefused } from './session-rule.js';
+import { noteSessionUse } from './sessions.js';
 import { type LegacyTokens, refreshTokenOf, type SessionToken } from './simplejwt/legacy-tokens.js';
 import { newTokenId, type Tokens } from './tokens.js';
 
@@ -30,8 +31,11 @@ export interface RefreshDeps {
 export async function refresh(deps: RefreshDeps, token: string, ctx: RequestContext): Promise<RefreshAnswer> {
   const claims = await refreshTokenOf(deps, token);
   if (deps.rotation.enabled) return rotate(deps, claims, ctx);
-  const judged = judgeRefresh(await findRefreshState(deps.db, claims.sid), claims, deps.now(), deps.rotation.graceMs);
+  const state = await findRefreshState(deps.db, claims.sid);
+  const now = deps.now();
+  const judged = judgeRefresh(state, claims, now, deps.rotation.graceMs);
   if (!judged.ok) throw sessionRefused(judged.refusal);
+  if (state) await noteSessionUse(deps.db, claims.sid, state.lastUsedAt, now);
   return { access: mintAccess(deps, claims) };
 }
 

@@ -2,8 +2,11 @@
 import type { TokenPair } from '@auth-service/protocol';
 import type { Database } from '../db/port.js';
 import { insertSessionForCredentials } from '../db/repos/sessions.js';
-import type { Clock } from './context.js';
+import type { Clock, RequestContext } from './context.js';
 import { newSessionId, newTokenId, type Tokens } from './tokens.js';
+
+/** Longest user agent kept with a session (the audit trail keeps as much). */
+const USER_AGENT_MAX = 512;
 
 export interface OpenSessionDeps {
   db: Database;
@@ -17,7 +20,11 @@ export interface OpenSessionDeps {
  * share lock on the user row, so that a concurrent set-password or disable either sees this
  * session and revokes it, or makes this insert find nothing).
  */
-export async function openSession(deps: OpenSessionDeps, user: { id: number; passwordHash: string }): Promise<TokenPair | null> {
+export async function openSession(
+  deps: OpenSessionDeps,
+  user: { id: number; passwordHash: string },
+  ctx: RequestContext = {},
+): Promise<TokenPair | null> {
   const sid = newSessionId();
   const refresh = deps.tokens.mint('refresh', user.id, sid, newTokenId());
   const access = deps.tokens.mint('access', user.id, sid);
@@ -29,6 +36,8 @@ export async function openSession(deps: OpenSessionDeps, user: { id: number; pas
       refreshJti: refresh.claims.jti,
       createdAt: new Date(deps.now()),
       expiresAt: new Date(refresh.claims.exp * 1000),
+      clientAddress: ctx.clientIp,
+      userAgent: ctx.userAgent?.slice(0, USER_AGENT_MAX),
     },
     user.passwordHash,
   );

@@ -2,7 +2,7 @@
 import { newPasswordProblem, usernameProblem } from '@auth-service/protocol';
 import type { PasswordHasher } from '../crypto/passwords.js';
 import type { Database } from '../db/port.js';
-import { revokeUserSessions } from '../db/repos/sessions.js';
+import { listLiveSessions, revokeUserSessions, type SessionSummary } from '../db/repos/sessions.js';
 import {
   findUserByUsername,
   insertUser,
@@ -67,6 +67,16 @@ export async function enableUser(deps: Omit<UserDeps, 'passwords'>, username: st
 
 export function listAllUsers(deps: { db: Database }): Promise<UserSummary[]> {
   return listUsers(deps.db);
+}
+
+/** The user's live sessions (neither revoked nor expired), newest first, at most `limit`. */
+export async function listUserSessions(
+  deps: { db: Database; now: Clock },
+  username: string,
+  limit: number,
+): Promise<SessionSummary[]> {
+  const user = await requireUser(deps, username);
+  return listLiveSessions(deps.db, user.id, new Date(deps.now()), limit);
 }
 
 async function requireUser(deps: { db: Database }, username: string) {

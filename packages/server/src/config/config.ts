@@ -14,7 +14,15 @@ export interface Config {
   readonly tls: { readonly mode: 'native' | 'proxy'; readonly certFile?: string; readonly keyFile?: string };
   readonly databaseUrl?: string;
   readonly dataDir: string;
-  readonly db: { readonly poolSize: number; readonly connectTimeoutMs: number; readonly statementTimeoutMs: number };
+  readonly db: {
+    readonly poolSize: number;
+    readonly connectTimeoutMs: number;
+    readonly statementTimeoutMs: number;
+    /** DATABASE_POOLER: `transaction` when a transaction-pooling PgBouncer is in between. */
+    readonly pooler: 'none' | 'transaction';
+    /** DATABASE_LISTEN_URL: a direct URL for LISTEN behind such a pooler. */
+    readonly listenUrl?: string;
+  };
   readonly jwt: {
     readonly algorithm: Algorithm;
     readonly signingKey?: string;
@@ -49,9 +57,13 @@ export interface Config {
   readonly http: {
     readonly bodyLimit: number;
     readonly corsOrigins: readonly string[];
+    /** REFRESH_COOKIE: login also sets the refresh token as an HttpOnly cookie (http/refresh-cookie.ts). */
+    readonly refreshCookie: boolean;
     readonly trustProxy: readonly string[];
     readonly requestTimeoutMs: number;
     readonly shutdownTimeoutMs: number;
+    /** SIGTERM: how long readiness answers 503 while requests are still served, before the drain. */
+    readonly drainDelayMs: number;
   };
   readonly revocationFeed: {
     readonly token?: string;
@@ -76,6 +88,8 @@ export function parseConfig(environment: Env = process.env): Config {
     poolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 1000),
     connectTimeoutMs: durationMs(env, 'DB_CONNECT_TIMEOUT', '5s', 100),
     statementTimeoutMs: durationMs(env, 'DB_STATEMENT_TIMEOUT', '5s', 100),
+    pooler: oneOf(env, 'DATABASE_POOLER', ['none', 'transaction'] as const, 'none'),
+    listenUrl: parseListenUrl(env),
   };
   const hashing = {
     // Default: the cores shared out among the serving processes, so a cluster does not run
@@ -98,9 +112,11 @@ export function parseConfig(environment: Env = process.env): Config {
     http: {
       bodyLimit: integer(env, 'BODY_LIMIT', 16_384, 256, 10_485_760),
       corsOrigins: parseOrigins(env),
+      refreshCookie: boolean(env, 'REFRESH_COOKIE', false),
       trustProxy: list(env, 'TRUST_PROXY'),
       requestTimeoutMs: durationMs(env, 'REQUEST_TIMEOUT', '10s', 100),
       shutdownTimeoutMs: durationMs(env, 'SHUTDOWN_TIMEOUT', '10s', 0),
+      drainDelayMs: durationMs(env, 'SHUTDOWN_DRAIN_DELAY', '5s', 0),
     },
     revocationFeed: parseRevocationFeed(env),
     purge: {
@@ -112,6 +128,10 @@ export function parseConfig(environment: Env = process.env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     accessLog: boolean(env, 'ACCESS_LOG', false),
   };
+  if (config.http.refreshCookie && config.http.corsOrigins.length === 0) {
+    // The cookie is accepted only from an Origin named there (CSRF): with none, it never would be.
+    throw new ConfigError('REFRESH_COOKIE', 'needs CORS_ORIGINS to name the frontends allowed to use the cookie');
+  }
   if (config.tls.mode === 'proxy' && config.http.trustProxy.length === 0) {
     throw new ConfigError('TLS_MODE', 'proxy mode needs TRUST_PROXY to name the TLS-terminating proxy');
   }
@@ -161,6 +181,17 @@ function withDatabasePassword(url: string, password: string | undefined): string
   if (parsed.password) throw new ConfigError('DATABASE_PASSWORD', 'DATABASE_URL already holds a password');
   parsed.password = encodeURIComponent(password);
   return parsed.toString();
+}
+
+/** DATABASE_LISTEN_URL: only behind a transaction pooler (without one, LISTEN uses DATABASE_URL). */
+function parseListenUrl(env: Env): string | undefined {
+  const url = text(env, 'DATABASE_LISTEN_URL');
+  if (url === undefined) return undefined;
+  if (!/^postgres(ql)?:\/\//.test(url))
+    throw new ConfigError('DATABASE_LISTEN_URL', 'must start with postgres:// or postgresql://');
+  if (env.DATABASE_POOLER?.trim() !== 'transaction')
+    throw new ConfigError('DATABASE_LISTEN_URL', 'needs DATABASE_POOLER=transaction');
+  return url;
 }
 
 function parseJwt(env: Env): Config['jwt'] {

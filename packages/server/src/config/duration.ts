@@ -12,3 +12,11 @@ export function parseDuration(text: string, defaultUnit: DurationUnit = 's'): nu
   if (!match) return null;
   return Math.round(Number(match[1]) * UNITS[(match[2] as DurationUnit | undefined) ?? defaultUnit]);
 }
+
+/**
+ * Milliseconds of a duration written with its unit ("30m", "24h", "250ms"), or null: a bare
+ * number is not a duration here (the CLI's "--since 2026" is a year, not 2026 seconds ago).
+ */
+export function parseDurationWithUnit(text: string): number | null {
+  return DURATION.exec(text.trim())?.[2] ? parseDuration(text) : null;
+}

@@ -8,6 +8,7 @@ import { AuthError } from '../errors.js';
 import type { AppLogger } from '../logger.js';
 import type { Services } from '../runtime.js';
 import { registerCors } from './cors.js';
+import { notReadyWhileDraining } from './drain.js';
 import { sendError } from './errors.js';
 import { registerSecurityHeaders, withSecurityHeaders } from './headers.js';
 import { routeTable } from './routes.js';
@@ -54,13 +55,14 @@ export function buildApp(deps: Services & { config: Config }, options: AppOption
   app.removeContentTypeParser('text/plain');
   acceptEmptyJsonBody(app);
   registerSecurityHeaders(app);
-  registerCors(app, http.corsOrigins);
+  registerCors(app, http.corsOrigins, http.refreshCookie);
   refuseWhileClosing(app); // after the header hooks: its 503 carries them too
   // Feed streams never go idle: closing the server would wait for them until SHUTDOWN_TIMEOUT.
   app.addHook('preClose', async () => deps.revocations.disconnectAll());
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
   app.setNotFoundHandler((request, reply) => sendError(new AuthError('not_found', MESSAGES.notFound), request, reply));
 
+  notReadyWhileDraining(app);
   for (const route of routeTable(deps)) {
     app.route(route);
     registerOtherMethods(app, route.url, route.method as string);

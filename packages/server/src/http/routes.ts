@@ -14,12 +14,15 @@ import { asBearerError, bearerToken } from './bearer.js';
 import { discoveryRoutes, JWKS_PATH } from './discovery.js';
 import { forwardAuthRoute } from './forward-auth.js';
 import { readiness } from './readiness.js';
+import { refreshCookie } from './refresh-cookie.js';
 import { revocationFeedRoute } from './revocations.js';
 import { route } from './route.js';
+import { sessionRoutes } from './sessions.js';
 
 const ctx = (request: FastifyRequest): RequestContext => ({ clientIp: request.ip, userAgent: request.headers['user-agent'] });
 
 export function routeTable(deps: Services & { config: Config }): RouteOptions[] {
+  const cookie = refreshCookie(deps.config);
   const caller = (request: FastifyRequest) =>
     authenticate(deps, bearerToken(request)).catch((err) => Promise.reject(asBearerError(err)));
 
@@ -28,14 +31,19 @@ export function routeTable(deps: Services & { config: Config }): RouteOptions[] 
       method: 'POST',
       url: '/auth/login/',
       schema: { body: schema.loginBody, response: { 200: schema.tokenPairAnswer } },
-      handler: (req) => login(deps, req.body, ctx(req)),
+      handler: async (req, reply) => cookie.issued(reply, await login(deps, req.body, ctx(req))),
     }),
-    route({
-      method: 'POST',
-      url: '/auth/token/refresh/',
-      schema: { body: schema.refreshBody, response: { 200: schema.refreshAnswer } },
-      handler: (req) => refresh(deps, req.body.refresh, ctx(req)),
-    }),
+    cookie.route(
+      route({
+        method: 'POST',
+        url: '/auth/token/refresh/',
+        schema: { body: cookie.body(schema.refreshBody), response: { 200: schema.refreshAnswer } },
+        handler: (req, reply) =>
+          cookie.withToken(req, reply, 'refresh', req.body.refresh, async (token, fromCookie) =>
+            cookie.refreshed(reply, await refresh(deps, token, ctx(req)), fromCookie),
+          ),
+      }),
+    ),
     route({
       method: 'POST',
       url: '/auth/token/verify/',
@@ -45,16 +53,21 @@ export function routeTable(deps: Services & { config: Config }): RouteOptions[] 
         return {};
       },
     }),
-    route({
-      method: 'POST',
-      url: '/auth/logout/',
-      config: { logoutErrors: true },
-      schema: { body: schema.logoutBody, response: { 200: schema.messageAnswer } },
-      handler: async (req) => {
-        await logout(deps, req.body.refresh_token, ctx(req));
-        return { message: MESSAGES.loggedOut };
-      },
-    }),
+    cookie.route(
+      route({
+        method: 'POST',
+        url: '/auth/logout/',
+        config: { logoutErrors: true },
+        schema: { body: cookie.body(schema.logoutBody), response: { 200: schema.messageAnswer } },
+        handler: async (req, reply) => {
+          await cookie.withToken(req, reply, 'refresh_token', req.body.refresh_token, async (token, fromCookie) => {
+            await logout(deps, token, ctx(req));
+            if (fromCookie) cookie.clear(reply);
+          });
+          return { message: MESSAGES.loggedOut };
+        },
+      }),
+    ),
     route({
       method: 'POST',
       url: '/auth/logout/all/',
@@ -77,6 +90,7 @@ export function routeTable(deps: Services & { config: Config }): RouteOptions[] 
         return deps.ring.jwks();
       },
     }),
+    ...sessionRoutes(deps, caller, ctx),
     revocationFeedRoute(deps.revocations),
     forwardAuthRoute(deps),
     ...discoveryRoutes(deps.config.jwt.issuer, deps.config.jwt.algorithm),

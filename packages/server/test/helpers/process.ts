@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,6 +72,7 @@ export async function createDeployment(driver: Driver, env: Env = {}): Promise<D
     WORKERS: '1',
     PURGE_INTERVAL: '0',
     LOGIN_CLIENT_LIMIT: '1000000', // every request comes from 127.0.0.1
+    SHUTDOWN_DRAIN_DELAY: '0', // no balancer to leave: tests that need the delay set it
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...env,
   };
@@ -101,6 +102,8 @@ export interface StartOptions {
   /** The entry point to run (default: dist/src/main.js), and options for node before it. */
   main?: string;
   nodeArgs?: string[];
+  /** The port to listen on (a restart behind a balancer that knows it); default: a free one. */
+  port?: number;
 }
 
 export interface Service extends Endpoint {
@@ -119,7 +122,7 @@ export interface Service extends Endpoint {
 
 /** Starts `node dist/src/main.js` on a free port and waits until /auth/health/ready/ answers 200. */
 export async function startService(env: Env, options: StartOptions = {}): Promise<Service> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.main ?? MAIN], {
     cwd: PACKAGE_DIR,
     env: { ...baseEnv(), HOST: '127.0.0.1', ...env, PORT: String(port) },
@@ -288,3 +291,14 @@ function runNode(script: string, args: string[], options: { input?: string; env?
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Connects to `port` on loopback: 'connected', or the error code (ECONNREFUSED once a process has closed it). */
+export function connectionRefused(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+  });
+}

@@ -9,10 +9,13 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Accepts again, on the same port. */
   restore(): Promise<void>;
+  /** From now on relays to `targetPort` (a failover): the connections to the old target are dropped. */
+  retarget(targetPort: number): void;
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+export async function startTcpProxy(initialTarget: number): Promise<TcpProxy> {
+  let targetPort = initialTarget;
   const sockets = new Set<Socket>();
   let server: Server | null = null;
   let port = 0;
@@ -46,6 +49,10 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     },
     cut,
     restore: listen,
+    retarget(next) {
+      targetPort = next;
+      for (const socket of sockets) socket.destroy();
+    },
     close: cut,
   };
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { headerOf } from '../helpers/http.js';
+import { claimsOf, headerOf } from '../helpers/http.js';
 import { createDeployment, type Deployment, DRIVERS, type RunResult, type Service, sleep } from '../helpers/process.js';
 
 const NO_STACK = /^\s+at /m;
@@ -58,6 +58,27 @@ for (const driver of DRIVERS) {
       assert.equal(await loginStatus('alice-password-2'), 200);
     });
 
+    test('user sessions lists the live sessions of the user, newest first: a logged-out one is gone', async () => {
+      const sessions = async (...more: string[]) =>
+        (JSON.parse((await cli(['user', 'sessions', 'alice', '--json', ...more])).stdout) as Array<{ id: string }>).map(
+          (s) => s.id,
+        );
+      const earlier = await sessions();
+      const first = await service.login('alice', 'alice-password-2');
+      const second = await service.login('alice', 'alice-password-2');
+      const [sid1, sid2] = [claimsOf(first.refresh).sid, claimsOf(second.refresh).sid];
+      assert.deepEqual(await sessions(), [sid2, sid1, ...earlier]);
+      assert.equal((await service.post('/auth/logout/', { refresh_token: first.refresh })).status, 200);
+      assert.deepEqual(await sessions(), [sid2, ...earlier]);
+      assert.deepEqual(await sessions('--limit', '1'), [sid2]);
+      // id, createdAt, lastUsedAt (the login, never refreshed), expiresAt, clientAddress, userAgent (none sent), imported
+      const row = new RegExp(
+        `^${sid2}\\s+(\\d{4}-\\d\\d-\\d\\dT\\S+Z)\\s+\\1\\s+\\d{4}-\\S+Z\\s+127\\.0\\.0\\.1\\s+-\\s+false$`,
+        'm',
+      );
+      assertOk(await cli(['user', 'sessions', 'alice']), row);
+    });
+
     test('migrate is idempotent', async () => {
       assertOk(await cli(['migrate']), /database is up to date/);
       assertOk(await cli(['migrate']), /database is up to date/);
@@ -107,6 +128,9 @@ for (const driver of DRIVERS) {
         assert.ok(seen.has(event), `${event} in ${[...seen].join(', ')}`);
       }
       assertOk(await cli(['audit', '--user', 'alice', '--event', 'user_created']), /user_created\s+alice/);
+      // Relative times in the grammar of the settings (config/duration.ts): decimals and ms too.
+      assertOk(await cli(['audit', '--user', 'alice', '--event', 'user_created', '--since', '1.5h']), /user_created\s+alice/);
+      assertOk(await cli(['audit', '--user', 'alice', '--since', '1ms']), /^\(none\)$/m);
     });
 
     test('mistakes: non-zero exit, a clear message, no stack trace', async () => {
@@ -118,6 +142,10 @@ for (const driver of DRIVERS) {
         [['user', 'create', 'bob'], 'short\n', 1, /at least 8 characters/],
         [['user', 'disable', 'nobody'], undefined, 1, /No such user/],
         [['audit', '--since', 'yesterday'], undefined, 1, /not a time/],
+        [['user', 'sessions', 'nobody'], undefined, 1, /No such user/],
+        [['user', 'sessions', 'alice', '--limit', '0'], undefined, 1, /limit: must be a whole number from 1 to 10000/],
+        [['audit', '--limit', '-5'], undefined, 1, /limit: must be a whole number from 1 to 10000/],
+        [['audit', '--limit', 'all'], undefined, 1, /limit: must be a whole number from 1 to 10000/],
       ];
       for (const [args, input, code, message] of cases) {
         const run = await cli(args, input);

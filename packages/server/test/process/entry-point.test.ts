@@ -22,7 +22,10 @@ describe('entry point started from an unusual path (real process)', () => {
   for (const nodeArgs of [[], ['--preserve-symlinks', '--preserve-symlinks-main']]) {
     test(`serves when started as ${main} ${nodeArgs.join(' ')}`.trim(), async () => {
       const dataDir = mkdtempSync(join(dir, 'data '));
-      const service = await startService({ DATA_DIR: dataDir, WORKERS: '1', LOG_LEVEL: 'info' }, { main, nodeArgs });
+      const service = await startService(
+        { DATA_DIR: dataDir, WORKERS: '1', LOG_LEVEL: 'info', SHUTDOWN_DRAIN_DELAY: '0' },
+        { main, nodeArgs },
+      );
       try {
         assert.equal((await service.get('/auth/health/live/')).status, 200);
         assert.match(service.output(), /auth-service listening/);

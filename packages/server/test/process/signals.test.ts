@@ -3,10 +3,9 @@
 // that the next start takes over).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createDeployment, type Deployment, DRIVERS, type Service } from '../helpers/process.js';
+import { connectionRefused, createDeployment, type Deployment, DRIVERS, type Service } from '../helpers/process.js';
 
 const ALICE = { username: 'alice', password: 'alice-password-1' };
 const SESSIONS = 120;
@@ -20,16 +19,6 @@ async function inPool(count: number, concurrency: number, fn: (i: number) => Pro
     while (next < count && !stop()) await fn(next++);
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-}
-
-function connectionRefused(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1', () => {
-      socket.destroy();
-      resolve('connected');
-    });
-    socket.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
-  });
 }
 
 const isAlive = (pid: number) => {

@@ -91,6 +91,12 @@ const tampered = (change: (c: Claims) => Claims) => (k: Kit, claims: Claims) => 
   const [h, , s] = parts(signedByUs(k, claims));
   return `${h}.${enc(change(claims))}.${s}`;
 };
+/** Signed by our key, the number of claim `name` written as `text` (JSON.stringify cannot write 1e400). */
+const signedWithNumberText = (name: string, text: string) => (k: Kit, claims: Claims) => {
+  const payload = JSON.stringify(claims).replace(new RegExp(`"${name}":[-+.0-9eE]+`), `"${name}":${text}`);
+  const input = `${enc(ourHeader(k, claims))}.${b64u(payload)}`;
+  return `${input}.${b64u(k.ours(input))}`;
+};
 /** Our valid token, respelled as text by `respell`. */
 const respelled = (respell: (token: string) => string) => (k: Kit, claims: Claims) => respell(signedByUs(k, claims));
 
@@ -185,6 +191,10 @@ export const FORGERIES: [string, Forgery][] = [
   ['exp extended by a year', tampered((c) => ({ ...c, exp: Number(c.exp) + 365 * 86_400 }))],
   ['token_type switched', tampered((c) => ({ ...c, token_type: c.token_type === 'access' ? 'refresh' : 'access' }))],
   ['sid of another session', tampered((c) => ({ ...c, sid: '00000000-0000-4000-8000-000000000000' }))],
+  // Times that every comparison with the clock lets through, signed by our key: a JSON number
+  // too large for a double parses as Infinity (an exp that never expires).
+  ['exp of 1e400 (Infinity), signed by our key', signedWithNumberText('exp', '1e400')],
+  ['iat of -1e400 (minus Infinity), signed by our key', signedWithNumberText('iat', '-1e400')],
   // The header typ of the other token type, signed by our key (RFC 8725 3.11: typ and
   // token_type must agree).
   [

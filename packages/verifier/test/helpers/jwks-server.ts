@@ -24,7 +24,7 @@ export function newKey(kid = randomBytes(8).toString('hex')): TestKey {
 
 export const jwkOf = (key: TestKey) => ({ ...key.publicKey.export({ format: 'jwk' }), kid: key.kid, alg: 'ES256', use: 'sig' });
 
-/** Access-token claims of a live session, `extra` on top. */
+/** Access-token claims of a session opened at `nowMs` (lifetime 300 s), `extra` on top. */
 export function accessClaims(extra: Claims = {}, nowMs = Date.now()): Claims {
   const now = Math.floor(nowMs / 1000);
   return {

@@ -38,6 +38,10 @@ const UNKNOWN_KID_RELOAD_MS = 5000;
 
 export class KeyStore {
   private lastUnknownKidReload = Number.NEGATIVE_INFINITY;
+  /** The unknown-kid reload in flight, which every token that meets an unknown kid meanwhile awaits. */
+  private unknownKidReload: Promise<void> | null = null;
+  /** The last load queued: loads run one after another, so that an older read never applies last. */
+  private loads: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly db: Database,
@@ -62,7 +66,13 @@ export class KeyStore {
    * KEY_ENCRYPTION_SECRET) stops the service; later, such a row (written by a CLI with another
    * secret, say) is left out and the keys that do load keep working.
    */
-  async load(options: { strict?: boolean } = {}): Promise<void> {
+  load(options: { strict?: boolean } = {}): Promise<void> {
+    const run = this.loads.then(() => this.loadNow(options));
+    this.loads = run.catch(() => {});
+    return run;
+  }
+
+  private async loadNow(options: { strict?: boolean }): Promise<void> {
     if (this.settings.algorithm === 'HS256') return this.ring.replace([sharedSecretKey(this.settings.signingKey ?? '')]);
     const keys: SigningKey[] = [];
     for (const row of await listSigningKeys(this.db)) {
@@ -128,12 +138,22 @@ export class KeyStore {
    * A token named a kid we do not know: reload, at most once per UNKNOWN_KID_RELOAD_MS, so that a
    * flood of made-up kids is not a flood of database reads. Its own timer: the periodic reload
    * must not postpone it (a rotation made elsewhere is seen at the first token that needs it).
+   * Tokens that arrive while that reload runs wait for it and are checked again (they are the
+   * burst a rotation --now sends to every instance at once), rather than being refused by the
+   * cooldown the first one started.
    */
   async reloadForUnknownKid(): Promise<boolean> {
+    if (this.unknownKidReload) {
+      await this.unknownKidReload;
+      return true;
+    }
     const now = this.now();
     if (now - this.lastUnknownKidReload < UNKNOWN_KID_RELOAD_MS) return false;
     this.lastUnknownKidReload = now;
-    await this.load();
+    this.unknownKidReload = this.load().finally(() => {
+      this.unknownKidReload = null;
+    });
+    await this.unknownKidReload;
     return true;
   }
 

@@ -8,9 +8,10 @@
 // As strict as ours where the formats agree: compact JWS of canonical base64url (PyJWT also
 // takes other spellings of the last character; the old service's own tokens are canonical),
 // bounded length, a header of exactly alg HS256 and typ JWT (RFC 8725 3.1: the algorithm is
-// fixed by the key, never by the token), the HMAC compared in constant time, then the claims.
+// fixed by the key, never by the token), the HMAC compared in constant time, then the claims,
+// their times by our own rule (the verifier's timeRefusal).
 import { JTI_PATTERN, TOKEN_MAX_LENGTH, type TokenType } from '@auth-service/protocol';
-import { type Refusal, splitCompact, verifySignature } from '@auth-service/verifier';
+import { decodeJsonSegment, type Refusal, splitCompact, timeRefusal, verifySignature } from '@auth-service/verifier';
 
 /** SimpleJWT's claims (user_id is its default USER_ID_CLAIM). */
 export interface LegacyClaims {
@@ -40,14 +41,14 @@ export function validateLegacyToken(token: unknown, o: LegacyValidateOptions): L
   if (typeof token !== 'string' || token.length > TOKEN_MAX_LENGTH) return refuse('malformed');
   const parts = splitCompact(token);
   if (!parts) return refuse('malformed');
-  const header = parseJson(parts[0]);
+  const header = decodeJsonSegment(parts[0]);
   if (!header) return refuse('malformed');
   if (Object.keys(header).some((name) => name !== 'alg' && name !== 'typ')) return refuse('header');
   if (header.typ !== undefined && header.typ !== 'JWT') return refuse('header');
   if (header.alg !== 'HS256') return refuse('algorithm');
   const key = { kid: 'simplejwt', alg: 'HS256', secret: o.key } as const;
   if (!verifySignature(key, `${parts[0]}.${parts[1]}`, Buffer.from(parts[2], 'base64url'))) return refuse('signature');
-  const payload = parseJson(parts[1]);
+  const payload = decodeJsonSegment(parts[1]);
   if (!payload) return refuse('malformed');
   return checkClaims(payload, o);
 }
@@ -56,35 +57,21 @@ function checkClaims(payload: Record<string, unknown>, o: LegacyValidateOptions)
   const c = payload as unknown as LegacyClaims & { nbf?: unknown; sid?: unknown };
   // A token that names a session is of our format: it never passes as an old one.
   if (!wellFormed(c) || c.sid !== undefined) return refuse('claims');
-  const nowS = o.now / 1000;
-  if (nowS >= c.exp + o.leewayS) return refuse('expired');
-  if (c.iat > nowS + o.leewayS) return refuse('not_yet_valid');
-  if (c.nbf !== undefined && !(typeof c.nbf === 'number' && c.nbf <= nowS + o.leewayS)) return refuse('not_yet_valid');
+  const times = timeRefusal(c, o.now, o.leewayS);
+  if (times) return refuse(times);
   if (c.token_type !== o.expected) return refuse('type');
   // An access token of the old service lives ACCESS_TOKEN_LIFETIME: one that claims more was
   // not made by it as configured, and is not honoured past what it could have been given.
-  if (c.token_type === 'access' && c.exp - nowS > o.accessLifetimeS + o.leewayS) return refuse('claims');
+  if (c.token_type === 'access' && c.exp - o.now / 1000 > o.accessLifetimeS + o.leewayS) return refuse('claims');
   return { ok: true, claims: { token_type: c.token_type, exp: c.exp, iat: c.iat, jti: c.jti, user_id: c.user_id } };
 }
 
 function wellFormed(c: LegacyClaims): boolean {
   return (
-    Number.isFinite(c.exp) &&
-    Number.isFinite(c.iat) &&
     typeof c.jti === 'string' &&
     JTI_PATTERN.test(c.jti) &&
     Number.isSafeInteger(c.user_id) &&
     c.user_id > 0 &&
     (c.token_type === 'access' || c.token_type === 'refresh')
   );
-}
-
-/** A base64url JSON object, or null. */
-function parseJson(segment: string): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
 }

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { hasCode, unavailable } from '../../errors.js';
 import { asTransaction, type Database } from '../port.js';
+import { beginStatement, type Pooler, poolerListen, startupTimeout } from './pooler.js';
 import { listenPostgres } from './postgres-listener.js';
 
 export interface PostgresOptions {
@@ -11,6 +12,10 @@ export interface PostgresOptions {
   poolSize: number;
   connectTimeoutMs: number;
   statementTimeoutMs: number;
+  /** `transaction`: a transaction-pooling PgBouncer is in between (see pooler.ts). */
+  pooler?: Pooler;
+  /** With a pooler: a direct URL for LISTEN (unset: the revocation feed polls only). */
+  listenUrl?: string;
   onError?: (err: Error) => void;
 }
 
@@ -22,8 +27,9 @@ export function openPostgres(options: PostgresOptions): Database {
     max: options.poolSize,
     connectionTimeoutMillis: options.connectTimeoutMs,
     idleTimeoutMillis: 30_000,
-    // Server-side limit, and a client-side one for when the server stops answering at all.
-    statement_timeout: options.statementTimeoutMs,
+    // Server-side limit (at connection start-up, or per transaction behind a pooler: see
+    // pooler.ts), and a client-side one for when the server stops answering at all.
+    ...startupTimeout(options),
     query_timeout: options.statementTimeoutMs + 1000,
     keepAlive: true,
     application_name: 'auth-service',
@@ -31,9 +37,10 @@ export function openPostgres(options: PostgresOptions): Database {
   // An idle client losing its connection emits here; without a listener it would crash the process.
   pool.on('error', (err) => options.onError?.(err));
 
+  const named = options.pooler !== 'transaction';
   const over = (client: Client) => ({
-    query: <T>(sql: string, params?: readonly unknown[]) => run<T>(client, sql, params),
-    exec: async (sql: string) => void (await run(client, sql)),
+    query: <T>(sql: string, params?: readonly unknown[]) => run<T>(client, sql, params, named),
+    exec: async (sql: string) => void (await run(client, sql, undefined, named)),
   });
 
   return {
@@ -43,7 +50,7 @@ export function openPostgres(options: PostgresOptions): Database {
       const client = await pool.connect().catch((err) => Promise.reject(translate(err)));
       let broken = false;
       try {
-        await client.query('BEGIN');
+        await client.query(beginStatement(options));
         const result = await fn(asTransaction(over(client)));
         await client.query('COMMIT');
         return result;
@@ -59,18 +66,21 @@ export function openPostgres(options: PostgresOptions): Database {
       }
     },
     async ping() {
-      await run(pool, 'SELECT 1');
+      await run(pool, 'SELECT 1', undefined, false);
     },
-    listen: (channel, onNotify) => listenPostgres(options, channel, onNotify),
+    listen: (channel, onNotify) => poolerListen(options, channel, onNotify) ?? listenPostgres(options, channel, onNotify),
     close: () => pool.end(),
   };
 }
 
-async function run<T>(client: Client, sql: string, params?: readonly unknown[]): Promise<T[]> {
+async function run<T>(client: Client, sql: string, params: readonly unknown[] | undefined, named: boolean): Promise<T[]> {
   try {
     // Parameterised statements are prepared once per connection (named by a digest of
     // their text), so PostgreSQL parses and plans each hot query once, not per request.
-    const query = params ? { name: statementName(sql), text: sql, values: params as unknown[] } : { text: sql };
+    // Not behind a transaction pooler: the next transaction may run on another server
+    // connection, where the name is unknown, or known with another client's statement.
+    const values = params as unknown[] | undefined;
+    const query = params ? (named ? { name: statementName(sql), text: sql, values } : { text: sql, values }) : { text: sql };
     const result = await client.query(query);
     return result.rows as T[];
   } catch (err) {

@@ -9,6 +9,9 @@ export interface NewSession {
   refreshJti: string;
   createdAt: Date;
   expiresAt: Date;
+  /** Where the login came from, shown to the user (GET /auth/sessions/). */
+  clientAddress?: string;
+  userAgent?: string;
 }
 
 /** What every token check needs: the session's user and whether it is revoked. */
@@ -29,6 +32,8 @@ export interface RefreshState extends SessionState {
   previousJti: string | null;
   rotatedAt: Date | null;
   successorToken: string | null;
+  /** When a refresh last wrote it (coarse: auth/sessions.ts); the creation time if never. */
+  lastUsedAt: Date;
 }
 
 // A jti is 32 hex digits in a token and a uuid (16 bytes) in the table: PostgreSQL reads the
@@ -44,16 +49,17 @@ const optionalJtiOf = (uuid: string | null) => (uuid === null ? null : jtiOf(uui
  */
 export async function insertSessionForCredentials(db: Queryable, s: NewSession, passwordHash: string): Promise<boolean> {
   const rows = await db.query(
-    `INSERT INTO sessions (id, user_id, refresh_jti, created_at, expires_at)
-     SELECT $1, u.id, $3, $4, $5 FROM users u WHERE u.id = $2 AND u.is_active AND u.password_hash = $6 FOR SHARE
+    `INSERT INTO sessions (id, user_id, refresh_jti, created_at, expires_at, last_used_at, client_address, user_agent)
+     SELECT $1, u.id, $3, $4, $5, $4, $7, $8 FROM users u WHERE u.id = $2 AND u.is_active AND u.password_hash = $6 FOR SHARE
      RETURNING 1`,
-    [s.id, s.userId, s.refreshJti, s.createdAt, s.expiresAt, passwordHash],
+    [s.id, s.userId, s.refreshJti, s.createdAt, s.expiresAt, passwordHash, s.clientAddress ?? null, s.userAgent ?? null],
   );
   return rows.length > 0;
 }
 
 const REFRESH_SELECT = `SELECT s.user_id AS "userId", s.refresh_jti AS "refreshJti", s.previous_jti AS "previousJti",
-  s.rotated_at AS "rotatedAt", s.successor_token AS "successorToken", s.revoked_at AS "revokedAt", u.is_active AS "isActive"
+  s.rotated_at AS "rotatedAt", s.successor_token AS "successorToken", s.revoked_at AS "revokedAt", u.is_active AS "isActive",
+  coalesce(s.last_used_at, s.created_at) AS "lastUsedAt"
   FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1`;
 
 const refreshState = (row: RefreshState | null): RefreshState | null =>
@@ -76,8 +82,9 @@ export async function rotateSession(
   await tx.query(
     // A session imported from SimpleJWT is ours once it has a refresh token of ours: it no
     // longer needs SIMPLEJWT_SIGNING_KEY (auth/simplejwt/legacy-status.ts).
+    // A rotation writes the row anyway: it records the use too (last_used_at), for free.
     `UPDATE sessions SET refresh_jti = $2, previous_jti = $3, rotated_at = $4, successor_token = $5, expires_at = $6,
-       imported_from = NULL
+       imported_from = NULL, last_used_at = $4
      WHERE id = $1`,
     [sessionId, next.refreshJti, next.previousJti, next.rotatedAt, next.successorToken, next.expiresAt],
   );
@@ -101,6 +108,33 @@ export async function revokeSession(db: Queryable, sessionId: string, reason: st
     [sessionId, reason, now],
   );
   return row?.userId ?? null;
+}
+
+/** A live session as its user and an operator see it: when it began, was last used or rotated, ends, and where from. */
+export interface SessionSummary {
+  id: string;
+  createdAt: Date;
+  /** The last rotation of its refresh token (null without rotation). */
+  lastRefreshAt: Date | null;
+  /** Coarse: a refresh records itself at most once an interval (auth/sessions.ts); the creation time if never. */
+  lastUsedAt: Date;
+  expiresAt: Date;
+  imported: boolean;
+  /** Of the login that opened it (migration 015); null before that and for imported sessions. */
+  clientAddress: string | null;
+  userAgent: string | null;
+}
+
+/** Up to `limit` of a user's sessions that are neither revoked nor expired at `now`, newest first. */
+export function listLiveSessions(db: Queryable, userId: number, now: Date, limit: number): Promise<SessionSummary[]> {
+  return db.query<SessionSummary>(
+    `SELECT id, created_at AS "createdAt", rotated_at AS "lastRefreshAt", coalesce(last_used_at, created_at) AS "lastUsedAt",
+       expires_at AS "expiresAt", imported_from IS NOT NULL AS imported,
+       client_address AS "clientAddress", user_agent AS "userAgent"
+     FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2
+     ORDER BY created_at DESC, id LIMIT $3`,
+    [userId, now, limit],
+  );
 }
 
 /** Revokes every live session of a user; returns how many. */
