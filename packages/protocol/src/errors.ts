@@ -4,6 +4,7 @@
 /** Each code names one failure; the comment says when it is answered. */
 export const ERROR_STATUS = {
   validation_error: 400, // malformed body, missing or bad field, malformed URL
+  bad_request: 400, // a request the HTTP parser refuses (malformed request line or header), or two Host headers
   logout_failed: 400, // logout of an invalid, expired or already blacklisted token
   wrong_password: 400, // POST /auth/password/change/: the old password is wrong
   no_active_account: 401, // bad credentials: unknown user, wrong password, disabled user (one answer)
@@ -18,10 +19,14 @@ export const ERROR_STATUS = {
   feed_disabled: 404, // the revocation feed is off (REVOCATION_FEED_TOKEN is not set)
   discovery_disabled: 404, // issuer metadata needs JWT_ISSUER to be an https URL
   method_not_allowed: 405, // a known path, another method (the answer carries Allow)
+  request_timeout: 408, // headers not received within HEADERS_TIMEOUT, or the whole request within REQUEST_TIMEOUT
   payload_too_large: 413,
+  uri_too_long: 414, // a request target longer than 8192 bytes
   unsupported_media_type: 415, // a body that is not application/json
+  headers_too_large: 431, // request line and headers past 16 KiB (Node's limit)
   throttled: 429, // too many login attempts (Retry-After says when to try again)
   internal_error: 500, // a defect of ours; the body carries only a request id
+  method_not_implemented: 501, // a method that is not one of HTTP's own (RFC 9110 9.1), such as FOO
   overloaded: 503, // the password-hashing queue is full (Retry-After)
   service_unavailable: 503, // a dependency (the database, Redis; for a verifier, the auth service's keys) does not answer, or shutting down
   too_many_subscribers: 503, // the revocation feed has REVOCATION_FEED_MAX_SUBSCRIBERS streams open (Retry-After)
@@ -59,6 +64,12 @@ export const MESSAGES = {
   overloaded: 'Too many logins in progress. Try again shortly.',
   shuttingDown: 'The service is shutting down. Try again.',
   payloadTooLarge: 'Request body is too large.',
+  badRequest: 'Malformed HTTP request.',
+  duplicateHost: 'More than one Host header.',
+  requestTimeout: 'The request was not received in time.',
+  uriTooLong: 'Request URL is too long.',
+  headersTooLarge: 'Request headers are too large.',
+  methodNotImplemented: 'Method not implemented.',
   unsupportedMediaType: 'Unsupported media type; send application/json.',
   invalidBody: 'Invalid request body.',
   internal: 'Internal server error.',

@@ -29,7 +29,7 @@ test('every error code has a status, and 5xx codes are the server-side ones', ()
   for (const code of ERROR_CODES) assert.ok(ERROR_STATUS[code] >= 400 && ERROR_STATUS[code] < 600, code);
   assert.deepEqual(
     ERROR_CODES.filter((c) => ERROR_STATUS[c] >= 500),
-    ['internal_error', 'overloaded', 'service_unavailable', 'too_many_subscribers'],
+    ['internal_error', 'method_not_implemented', 'overloaded', 'service_unavailable', 'too_many_subscribers'],
   );
 });
 

@@ -12,6 +12,7 @@ import { legacyKeyAdvice, legacySessionsLeft } from './auth/simplejwt/legacy-sta
 import { reloadCertificateOnChange } from './certificate-reload.js';
 import { loadTls, tlsServerOptions } from './crypto/tls.js';
 import { buildApp } from './http/app.js';
+import { type ConnectionStats, guardConnections } from './http/connection-guard.js';
 import { announceDrain } from './http/drain.js';
 import type { AppLogger } from './logger.js';
 import { type Runtime, startServing } from './runtime.js';
@@ -19,6 +20,8 @@ import { type Runtime, startServing } from './runtime.js';
 export interface RunningServer {
   app: FastifyInstance;
   url: string;
+  /** What the connection limits refused (http/connection-guard.ts). */
+  connections: ConnectionStats;
   /** Readiness answers 503 from now on; resolves after `delayMs` of serving on (SHUTDOWN_DRAIN_DELAY). */
   drain(delayMs: number): Promise<void>;
   close(): Promise<void>;
@@ -27,9 +30,11 @@ export interface RunningServer {
 export async function startServer(runtime: Runtime, log: AppLogger): Promise<RunningServer> {
   const { config } = runtime;
   await startServing(runtime);
+  const handshakeTimeoutMs = config.connections.handshakeTimeoutMs;
   const material = config.tls.mode === 'native' ? await loadTls(config, log) : null;
-  const https = material ? tlsServerOptions(material) : null;
-  const app = buildApp(runtime, { logger: log, server: { https, forceCloseConnections: 'idle', keepAliveTimeout: 72_000 } });
+  const https = material ? tlsServerOptions(material, handshakeTimeoutMs) : null;
+  const app = buildApp(runtime, { logger: log, server: { https, forceCloseConnections: 'idle' } });
+  const connections = guardConnections(app.server, config.connections, log);
   await app.listen({ port: config.port, host: config.host });
   // Fastify types its server as http.Server unless https is known statically; native mode is https.Server.
   const stopTlsReload = reloadCertificateOnChange(app.server as unknown as Server, config, material, log);
@@ -41,6 +46,7 @@ export async function startServer(runtime: Runtime, log: AppLogger): Promise<Run
   return {
     app,
     url,
+    connections,
     drain: (delayMs) => announceDrain(app, delayMs),
     async close() {
       stopJobs();

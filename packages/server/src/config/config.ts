@@ -3,6 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { ALGORITHMS, type Algorithm, DEFAULT_AUDIENCE, DEFAULT_ISSUER } from '@auth-service/protocol';
+import { openFileLimit, RESERVED_FILES } from './file-limit.js';
 import { boolean, ConfigError, durationMs, type Env, integer, list, oneOf, text } from './parse.js';
 import { withSecretFiles } from './secret-files.js';
 
@@ -65,6 +66,15 @@ export interface Config {
     /** SIGTERM: how long readiness answers 503 while requests are still served, before the drain. */
     readonly drainDelayMs: number;
   };
+  /** Limits on connections themselves, against floods and slow clients (http/connection-guard.ts). */
+  readonly connections: {
+    readonly handshakeTimeoutMs: number;
+    readonly headersTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+    readonly max: number;
+    /** 0: no per-address cap (the default behind a proxy, where every connection is the proxy's). */
+    readonly maxPerClient: number;
+  };
   readonly revocationFeed: {
     readonly token?: string;
     readonly pollMs: number;
@@ -118,6 +128,7 @@ export function parseConfig(environment: Env = process.env): Config {
       shutdownTimeoutMs: durationMs(env, 'SHUTDOWN_TIMEOUT', '10s', 0),
       drainDelayMs: durationMs(env, 'SHUTDOWN_DRAIN_DELAY', '5s', 0),
     },
+    connections: parseConnections(env),
     revocationFeed: parseRevocationFeed(env),
     purge: {
       intervalMs: durationMs(env, 'PURGE_INTERVAL', '10m', 0),
@@ -153,6 +164,27 @@ function parseThrottle(env: Env, db: Config['db'], hashing: Config['hashing']): 
     leaseMs: waitTimeoutMs + hashing.queueTimeoutMs + 3 * db.statementTimeoutMs + 10_000,
     redisUrl: text(env, 'REDIS_URL'),
   };
+}
+
+function parseConnections(env: Env): Config['connections'] {
+  const requestTimeoutMs = durationMs(env, 'REQUEST_TIMEOUT', '10s', 100);
+  const headersTimeoutMs = durationMs(env, 'HEADERS_TIMEOUT', '5s', 100);
+  if (headersTimeoutMs > requestTimeoutMs) throw new ConfigError('HEADERS_TIMEOUT', 'must not be longer than REQUEST_TIMEOUT');
+  const proxied = (env.TLS_MODE ?? '').trim() === 'proxy';
+  return {
+    handshakeTimeoutMs: durationMs(env, 'TLS_HANDSHAKE_TIMEOUT', '5s', 100),
+    headersTimeoutMs,
+    // Longer than the 60 s idle timeout of common load balancers, so that they close first.
+    keepAliveTimeoutMs: durationMs(env, 'KEEP_ALIVE_TIMEOUT', '72s', 1000),
+    max: integer(env, 'MAX_CONNECTIONS', defaultMaxConnections(), 1, 1_000_000),
+    maxPerClient: integer(env, 'MAX_CONNECTIONS_PER_CLIENT', proxied ? 0 : 256, 0, 1_000_000),
+  };
+}
+
+/** 10,000, or fewer when the open-file limit leaves less room (then all of it but RESERVED_FILES). */
+function defaultMaxConnections(): number {
+  const limit = openFileLimit();
+  return limit === null ? 10_000 : Math.max(64, Math.min(10_000, limit - RESERVED_FILES));
 }
 
 function parseTls(env: Env): Config['tls'] {

@@ -7,10 +7,13 @@ import type { Config } from '../config/config.js';
 import { AuthError } from '../errors.js';
 import type { AppLogger } from '../logger.js';
 import type { Services } from '../runtime.js';
+import { answerClientError } from './client-errors.js';
 import { registerCors } from './cors.js';
 import { notReadyWhileDraining } from './drain.js';
 import { sendError } from './errors.js';
 import { registerSecurityHeaders, withSecurityHeaders } from './headers.js';
+import { type AllowTable, answerUnrouted, registerPath } from './methods.js';
+import { registerRequestChecks } from './request-checks.js';
 import { routeTable } from './routes.js';
 
 export interface AppOptions {
@@ -19,8 +22,6 @@ export interface AppOptions {
   /** Extra server options (https, timeouts) from server.ts. */
   server?: Partial<FastifyServerOptions> & { https?: unknown };
 }
-
-const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 export function buildApp(deps: Services & { config: Config }, options: AppOptions = {}): FastifyInstance {
   const { http } = deps.config;
@@ -44,6 +45,7 @@ export function buildApp(deps: Services & { config: Config }, options: AppOption
         withSecurityHeaders(reply),
       ),
     requestTimeout: http.requestTimeoutMs,
+    clientErrorHandler: answerClientError, // what the HTTP parser refuses, in our format
     ajv: {
       customOptions: { coerceTypes: false, allErrors: true, removeAdditional: false, verbose: true },
       plugins: [addFormats],
@@ -55,17 +57,19 @@ export function buildApp(deps: Services & { config: Config }, options: AppOption
   app.removeContentTypeParser('text/plain');
   acceptEmptyJsonBody(app);
   registerSecurityHeaders(app);
+  registerRequestChecks(app); // after the header hook: its 400 and 414 carry them
   registerCors(app, http.corsOrigins, http.refreshCookie);
   refuseWhileClosing(app); // after the header hooks: its 503 carries them too
   // Feed streams never go idle: closing the server would wait for them until SHUTDOWN_TIMEOUT.
   app.addHook('preClose', async () => deps.revocations.disconnectAll());
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
-  app.setNotFoundHandler((request, reply) => sendError(new AuthError('not_found', MESSAGES.notFound), request, reply));
+  const allow: AllowTable = [];
+  app.setNotFoundHandler(answerUnrouted(allow)); // 404, 405 with Allow, or 501
 
   notReadyWhileDraining(app);
   for (const route of routeTable(deps)) {
     app.route(route);
-    registerOtherMethods(app, route.url, route.method as string);
+    registerPath(app, allow, route.url, route.method as string);
   }
   return app;
 }
@@ -115,27 +119,6 @@ function syntaxErrorOf(body: string): string {
   } catch (err) {
     return (err as Error).message;
   }
-}
-
-/** A known path with a wrong method is a JSON 405 with Allow, not a 404 (RFC 9110 15.5.6). */
-function registerOtherMethods(app: FastifyInstance, url: string, method: string): void {
-  const allow = method === 'GET' ? 'GET, HEAD, OPTIONS' : `${method}, OPTIONS`;
-  const others = METHODS.filter((m) => m !== method && !(method === 'GET' && m === 'HEAD'));
-  app.route({
-    method: [...others],
-    url,
-    handler: async (request, reply) => {
-      reply.header('allow', allow);
-      throw new AuthError('method_not_allowed', `Method "${request.method}" not allowed.`);
-    },
-  });
-  app.route({
-    method: 'OPTIONS',
-    url,
-    handler: async (_request, reply) => {
-      reply.header('allow', allow).code(204).send();
-    },
-  });
 }
 
 /** The string formats the protocol's schemas name (protocol/rules.ts). */

@@ -2,7 +2,7 @@
 // 5.1); HSTS keeps browsers on HTTPS for a year; the rest closes content sniffing and framing.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
-const SECURITY_HEADERS = {
+export const SECURITY_HEADERS = {
   'strict-transport-security': 'max-age=31536000; includeSubDomains',
   'x-content-type-options': 'nosniff',
   'cache-control': 'no-store',

@@ -9,7 +9,7 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { TLSSocket } from 'node:tls';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { type CertificatePair, certificatePair, servedFingerprint } from '../helpers/certificates.js';
 import { createDeployment, type Deployment, type Service } from '../helpers/process.js';
 
@@ -56,6 +56,25 @@ function pinnedConnection(port: number, ca: string) {
   return { get, close: () => agent.destroy() };
 }
 
+/** A client that offers TLS 1.1 only (SECLEVEL=0 lets it): the server must refuse it, reload or not. */
+function oldProtocolHandshake(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({
+      host: '127.0.0.1',
+      port,
+      minVersion: 'TLSv1.1',
+      maxVersion: 'TLSv1.1',
+      ciphers: 'DEFAULT@SECLEVEL=0',
+      rejectUnauthorized: false,
+    });
+    socket.once('secureConnect', () => {
+      socket.end();
+      resolve();
+    });
+    socket.once('error', reject);
+  });
+}
+
 describe('TLS certificate reload (pglite, real process)', () => {
   let root: string;
   let deployment: Deployment;
@@ -89,6 +108,7 @@ describe('TLS certificate reload (pglite, real process)', () => {
       assert.equal(afterSwap.status, 200);
       assert.equal(afterSwap.socket, before.socket, 'the same connection, not a new one');
       assert.equal(afterSwap.socket.getPeerCertificate().fingerprint256, first.fingerprint256);
+      await assert.rejects(oldProtocolHandshake(service.port), 'the reloaded context keeps the TLS profile: no TLS 1.1');
     } finally {
       open.close();
     }
