@@ -202,6 +202,8 @@ describe('CORS with CORS_ORIGINS', () => {
         headers: { 'content-type': 'application/json', origin: ORIGIN },
       });
       assert.equal(res.headers['access-control-allow-origin'], ORIGIN, `${res.statusCode}`);
+      // A frontend reads Retry-After (a throttled login's retryAfter) only if it is exposed.
+      assert.equal(res.headers['access-control-expose-headers'], 'Retry-After');
     }
   });
 

@@ -16,6 +16,8 @@ export function registerCors(app: FastifyInstance, origins: readonly string[], c
     if (!origin || !allowed.has(origin)) return;
     reply.header('access-control-allow-origin', origin);
     if (credentials) reply.header('access-control-allow-credentials', 'true');
+    // A throttled or overloaded frontend is told when to try again (the client's retryAfter).
+    reply.header('access-control-expose-headers', 'Retry-After');
     if (request.method === 'OPTIONS') {
       reply.header('access-control-allow-methods', ALLOWED_METHODS);
       reply.header('access-control-allow-headers', headers);
