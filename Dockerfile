@@ -5,10 +5,13 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.base.json ./
+# Every workspace's manifest (npm ci checks the lock file against all of them).
 COPY packages/protocol/package.json packages/protocol/
+COPY packages/client/package.json packages/client/
 COPY packages/verifier/package.json packages/verifier/
 COPY packages/server/package.json packages/server/
 COPY examples/orders/package.json examples/orders/
+COPY examples/web/package.json examples/web/
 # --ignore-scripts: the root `prepare` would build before the sources are copied.
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY packages ./packages
@@ -18,10 +21,13 @@ RUN npm run build -w @auth-service/protocol -w @auth-service/verifier -w @auth-s
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+# Every workspace's manifest (npm ci checks the lock file against all of them).
 COPY packages/protocol/package.json packages/protocol/
+COPY packages/client/package.json packages/client/
 COPY packages/verifier/package.json packages/verifier/
 COPY packages/server/package.json packages/server/
 COPY examples/orders/package.json examples/orders/
+COPY examples/web/package.json examples/web/
 RUN npm ci --no-audit --no-fund --ignore-scripts --omit=dev --workspace @auth-service/server --include-workspace-root=false
 
 # 3. The image: compiled code and production dependencies, run as the unprivileged `node` user.

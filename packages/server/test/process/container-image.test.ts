@@ -5,7 +5,7 @@
 // a drain on SIGTERM. `docker build` itself is not run (docs/operations.md says so).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -67,6 +67,16 @@ describe('the container image, without an engine', () => {
     assert.ok(image.user && !['root', '0'].includes(image.user), `USER ${image.user}`);
     assert.equal(image.cmd?.[0], 'node', 'node itself, never npm or a shell, so SIGTERM reaches the service');
     assert.equal(image.healthcheck?.[0], 'node');
+    // npm ci checks the lock file against every workspace: each stage that runs it needs all manifests.
+    const workspaces = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { workspaces: string[] }).workspaces;
+    for (const stage of stages.filter((s) => s.lines.some((l) => /npm ci/.test(l)))) {
+      for (const workspace of workspaces) {
+        assert.ok(
+          stage.lines.some((l) => l.startsWith(`COPY ${workspace}/package.json `)),
+          `stage ${stage.name}: COPY ${workspace}/package.json`,
+        );
+      }
+    }
   });
 
   test("the image's CMD, from its WORKDIR with its ENV: ready, healthy, and it drains on SIGTERM", async () => {
