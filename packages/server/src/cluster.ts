@@ -37,6 +37,11 @@ export async function runPrimary(config: Config, log: AppLogger): Promise<void> 
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // The orchestrator signals the primary; each worker serves its own TLS context.
+  process.on('SIGHUP', () => {
+    log.info({ signal: 'SIGHUP' }, 'reloading the certificate in every worker');
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP');
+  });
 }
 
 /**

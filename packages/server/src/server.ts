@@ -2,12 +2,14 @@
 // CLI uses while this process owns the embedded database. close() stops them in order: jobs,
 // then HTTP (in-flight requests finish, new ones get 503), then the admin socket; the runtime
 // (database, threads, Redis) is closed by its owner afterwards.
+import type { Server } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import { serveAdmin } from './admin/socket-server.js';
 import { SYSTEM_CONTEXT } from './auth/context.js';
 import { calibrateFailureFloor, FLOOR_RECALIBRATION_MS } from './auth/failure-floor.js';
 import { flushExpired } from './auth/maintenance.js';
 import { legacyKeyAdvice, legacySessionsLeft } from './auth/simplejwt/legacy-status.js';
+import { reloadCertificateOnChange } from './certificate-reload.js';
 import { loadTls, tlsServerOptions } from './crypto/tls.js';
 import { buildApp } from './http/app.js';
 import { type ConnectionStats, guardConnections } from './http/connection-guard.js';
@@ -32,12 +34,15 @@ export async function startServer(runtime: Runtime, log: AppLogger, metrics?: Pr
   const { config } = runtime;
   await startServing(runtime);
   const handshakeTimeoutMs = config.connections.handshakeTimeoutMs;
-  const https = config.tls.mode === 'native' ? tlsServerOptions(await loadTls(config, log), handshakeTimeoutMs) : null;
+  const material = config.tls.mode === 'native' ? await loadTls(config, log) : null;
+  const https = material ? tlsServerOptions(material, handshakeTimeoutMs) : null;
   const app = buildApp(runtime, { logger: log, server: { https, forceCloseConnections: 'idle' }, metrics: metrics?.http });
   const connections = guardConnections(app.server, config.connections, log);
   metrics?.watch(runtime);
   await app.listen({ port: config.port, host: config.host });
   const metricsListener = await serveProcessMetrics(config, metrics, log);
+  // Fastify types its server as http.Server unless https is known statically; native mode is https.Server.
+  const stopTlsReload = reloadCertificateOnChange(app.server as unknown as Server, config, material, log);
   const stopJobs = startBackgroundJobs(runtime, log);
   if (runtime.legacy) await reportLegacyKey(runtime, log);
   const admin = runtime.db.kind === 'pglite' ? await serveAdmin(runtime, config.dataDir, log) : null;
@@ -50,6 +55,7 @@ export async function startServer(runtime: Runtime, log: AppLogger, metrics?: Pr
     drain: (delayMs) => announceDrain(app, delayMs),
     async close() {
       stopJobs();
+      stopTlsReload();
       await app.close();
       // After the HTTP drain: nothing the admin socket does may delay it.
       await admin?.close();

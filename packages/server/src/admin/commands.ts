@@ -6,10 +6,11 @@
 // embedded database).
 import { resolve } from 'node:path';
 import { CLI_CONTEXT } from '../auth/context.js';
-import { listKeys, rotateKeys } from '../auth/keys/operations.js';
+import { listKeys, revokeKey, rotateKeys } from '../auth/keys/operations.js';
+import { type Reencryption, reencryptKeys } from '../auth/keys/reencrypt.js';
 import { flushExpired } from '../auth/maintenance.js';
 import { revokeSessionById } from '../auth/sessions.js';
-import { type ImportProgress, importDjango } from '../auth/simplejwt/import.js';
+import { importDjango } from '../auth/simplejwt/import.js';
 import type { ImportSummary } from '../auth/simplejwt/summary.js';
 import { createUser, disableUser, enableUser, listAllUsers, listUserSessions, setPassword } from '../auth/users.js';
 import { parseDurationWithUnit } from '../config/duration.js';
@@ -27,7 +28,7 @@ export type Args = Record<string, string | undefined>;
 
 /** What a command may report while it runs (the CLI draws it on a terminal; the admin socket drops it). */
 export interface CommandIo {
-  progress?: (progress: ImportProgress) => void;
+  progress?: (progress: { phase: string; done: number; total: number | null }) => void;
 }
 
 export interface Command {
@@ -162,12 +163,34 @@ export const COMMANDS = {
     words: ['keys', 'list'],
     summary: 'signing keys and their state (next, current, retired)',
     run: (d) => listKeys(d),
-    print: (res) => table(res as Row[], ['kid', 'alg', 'state', 'createdAt', 'activatesAt', 'retiredAt', 'encrypted']),
+    print: (res) =>
+      table(res as Row[], ['kid', 'alg', 'state', 'createdAt', 'activatesAt', 'retiredAt', 'revokedAt', 'encrypted']),
+  },
+  'keys.revoke': {
+    words: ['keys', 'revoke'],
+    operands: ['kid'],
+    summary: 'a leaked key: no longer signs, verifies or is published (every instance within KEY_RELOAD_INTERVAL)',
+    run: (d, a) => revokeKey(d, CLI_CONTEXT, need(a, 'kid')),
+    print: (res) => [
+      r(res).was === 'revoked'
+        ? `${r(res).kid} was already revoked`
+        : `revoked ${r(res).kid} (was ${r(res).was}); every instance refuses its tokens and drops it from the JWKS at its next key reload`,
+      ...(r(res).successor ? [`${r(res).successor} signs from now on`] : []),
+    ],
+  },
+  'keys.reencrypt': {
+    words: ['keys', 'reencrypt'],
+    summary: 'every private key to KEY_ENCRYPTION_SECRET, from KEY_ENCRYPTION_SECRET_PREVIOUS (or plain); one transaction',
+    run: (d, _a = {}, io = {}) => reencryptKeys(d, CLI_CONTEXT, io.progress),
+    print: (res) => {
+      const { reencrypted, unchanged } = res as Reencryption;
+      return [`re-encrypted ${reencrypted.length} key(s); ${unchanged.length} already under KEY_ENCRYPTION_SECRET`];
+    },
   },
   'tokens.flush-expired': {
     words: ['tokens', 'flush-expired'],
     summary: 'delete expired sessions, stale counters, old audit events and old revocations now',
-    run: (d) => flushExpired(d, CLI_CONTEXT),
+    run: (d, _a = {}, io = {}) => flushExpired(d, CLI_CONTEXT, Number.POSITIVE_INFINITY, io.progress),
     print: (res) => [
       `deleted ${r(res).sessions} expired session(s), ${r(res).throttleRows} throttle counter(s), ${r(res).auditEvents} old audit event(s), ${r(res).revocations} old revocation(s)`,
     ],

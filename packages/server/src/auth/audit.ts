@@ -19,6 +19,8 @@ export type AuditEventName =
   | 'user_disabled'
   | 'user_enabled'
   | 'key_rotated'
+  | 'key_revoked'
+  | 'keys_reencrypted'
   | 'tokens_flushed'
   | 'import_django';
 

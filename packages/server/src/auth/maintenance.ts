@@ -45,18 +45,23 @@ export async function flushExpired(
   deps: PurgeDeps,
   ctx: RequestContext,
   maxBatches = Number.POSITIVE_INFINITY,
+  /** Rows deleted so far, per phase (the CLI draws it: a first purge can run long). */
+  progress?: (progress: { phase: string; done: number; total: null }) => void,
 ): Promise<FlushResult> {
   const { db, purge } = deps;
   const now = deps.now();
-  const batches = (step: () => Promise<number>) => inBatches(purge.batchSize, maxBatches, step);
-  await batches(() => forgetSuccessorTokens(db, new Date(now - deps.rotation.graceMs), purge.batchSize));
+  const batches = (phase: string, step: () => Promise<number>) =>
+    inBatches(purge.batchSize, maxBatches, step, (done) => progress?.({ phase, done, total: null }));
+  await batches('successor tokens', () => forgetSuccessorTokens(db, new Date(now - deps.rotation.graceMs), purge.batchSize));
   const result: FlushResult = {
-    sessions: await batches(() => deleteExpiredSessions(db, new Date(now - purge.leewayMs), purge.batchSize)),
-    throttleRows: await batches(() => deleteStaleThrottleRows(db, new Date(now - FAILURE_MEMORY_MS), purge.batchSize)),
-    auditEvents: await batches(() =>
+    sessions: await batches('sessions', () => deleteExpiredSessions(db, new Date(now - purge.leewayMs), purge.batchSize)),
+    throttleRows: await batches('throttle rows', () =>
+      deleteStaleThrottleRows(db, new Date(now - FAILURE_MEMORY_MS), purge.batchSize),
+    ),
+    auditEvents: await batches('audit events', () =>
       db.transaction((tx) => deleteOldAuditEvents(tx, new Date(now - purge.auditRetentionMs), purge.batchSize)),
     ),
-    revocations: await batches(() =>
+    revocations: await batches('revocations', () =>
       deleteOldRevocations(db, new Date(now - purge.revocationWindowMs - REVOCATION_MARGIN_MS), purge.batchSize),
     ),
   };
@@ -67,11 +72,17 @@ export async function flushExpired(
 }
 
 /** Repeats a bounded delete until it deletes less than a batch, yielding between batches. */
-async function inBatches(batchSize: number, maxBatches: number, step: () => Promise<number>): Promise<number> {
+async function inBatches(
+  batchSize: number,
+  maxBatches: number,
+  step: () => Promise<number>,
+  report: (done: number) => void,
+): Promise<number> {
   let total = 0;
   for (let i = 0; i < maxBatches; i++) {
     const deleted = await step();
     total += deleted;
+    report(total);
     if (deleted < batchSize) break;
     await new Promise((resolve) => setImmediate(resolve));
   }

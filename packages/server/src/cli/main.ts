@@ -10,6 +10,7 @@ import { embeddedLockOwner } from '../db/embedded-lock.js';
 import { hasCode } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { openRuntime } from '../runtime.js';
+import { doctor } from './doctor.js';
 import { parseArgs, UsageError, usage } from './parse.js';
 import { readPassword } from './password-input.js';
 import { terminalProgress } from './progress.js';
@@ -28,6 +29,7 @@ export async function runCli(argv: string[]): Promise<number | null> {
     process.stdout.write(`${usage(COMMANDS)}\n`);
     return 0;
   }
+  if (parsed.kind === 'doctor') return doctor(parsed.json);
   if (parsed.kind === 'serve') {
     await (await import('../service.js')).main();
     return null;

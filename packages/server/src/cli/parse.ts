@@ -9,6 +9,7 @@ export class UsageError extends Error {
 export type Parsed =
   | { kind: 'help' }
   | { kind: 'serve' }
+  | { kind: 'doctor'; json: boolean }
   | { kind: 'command'; name: string; command: Command; args: Args; json: boolean };
 
 export function parseArgs(argv: string[], commands: Record<string, Command>): Parsed {
@@ -27,6 +28,7 @@ export function parseArgs(argv: string[], commands: Record<string, Command>): Pa
   }
   if (words.length === 0 || words[0] === 'help') return { kind: 'help' };
   if (words[0] === 'serve') return { kind: 'serve' };
+  if (words[0] === 'doctor' && words.length === 1) return { kind: 'doctor', json };
   const [name, command] = match(words, commands);
   const operands = command.operands ?? [];
   const given = words.slice(command.words.length);
@@ -44,6 +46,7 @@ export function parseArgs(argv: string[], commands: Record<string, Command>): Pa
 export function usage(commands: Record<string, Command>): string {
   const lines = [
     ['serve', 'run the service (same as npm start)'],
+    ['doctor', 'check settings, database, keys, certificate, clock, Redis; exit 1 on a problem'],
     ...Object.values(commands).map((c) => [synopsis(c), c.summary]),
   ] as const;
   const width = Math.max(...lines.map(([left]) => left.length)) + 2;

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { ALGORITHMS, type Algorithm, DEFAULT_AUDIENCE, DEFAULT_ISSUER } from '@auth-service/protocol';
 import { openFileLimit, RESERVED_FILES } from './file-limit.js';
 import { boolean, ConfigError, durationMs, type Env, integer, list, oneOf, text } from './parse.js';
+import { withSecretFiles } from './secret-files.js';
 
 export { ConfigError };
 
@@ -34,6 +35,7 @@ export interface Config {
     readonly rotateRefreshTokens: boolean;
     readonly rotationGraceMs: number;
     readonly keyEncryptionSecret?: string;
+    readonly keyEncryptionSecretPrevious?: string;
     readonly keyReloadMs: number;
     readonly keyRotationDelayMs: number;
   };
@@ -92,7 +94,8 @@ export interface Config {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-export function parseConfig(env: Env = process.env): Config {
+export function parseConfig(environment: Env = process.env): Config {
+  const env = withSecretFiles(environment);
   const workers = parseWorkers(env);
   const dataDir = resolve(text(env, 'DATA_DIR', './data') ?? './data');
   const db = {
@@ -202,9 +205,20 @@ function parseTls(env: Env): Config['tls'] {
 
 function parseDatabaseUrl(env: Env): string | undefined {
   const url = text(env, 'DATABASE_URL');
+  if (url === undefined && env.DATABASE_PASSWORD) throw new ConfigError('DATABASE_PASSWORD', 'needs DATABASE_URL');
   if (url === undefined) return undefined;
   if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('DATABASE_URL', 'must start with postgres:// or postgresql://');
-  return url;
+  return withDatabasePassword(url, env.DATABASE_PASSWORD);
+}
+
+/** DATABASE_PASSWORD (or _FILE): the password kept out of a URL that is not itself secret. */
+function withDatabasePassword(url: string, password: string | undefined): string {
+  if (password === undefined || password === '') return url;
+  const parsed = URL.canParse(url) ? new URL(url) : null;
+  if (!parsed) throw new ConfigError('DATABASE_URL', 'is not a URL');
+  if (parsed.password) throw new ConfigError('DATABASE_PASSWORD', 'DATABASE_URL already holds a password');
+  parsed.password = encodeURIComponent(password);
+  return parsed.toString();
 }
 
 /** DATABASE_LISTEN_URL: only behind a transaction pooler (without one, LISTEN uses DATABASE_URL). */
@@ -229,6 +243,13 @@ function parseJwt(env: Env): Config['jwt'] {
   if (keyEncryptionSecret !== undefined && Buffer.byteLength(keyEncryptionSecret) < 16) {
     throw new ConfigError('KEY_ENCRYPTION_SECRET', 'must be at least 16 bytes');
   }
+  const keyEncryptionSecretPrevious = text(env, 'KEY_ENCRYPTION_SECRET_PREVIOUS');
+  if (keyEncryptionSecretPrevious !== undefined && keyEncryptionSecret === undefined) {
+    throw new ConfigError('KEY_ENCRYPTION_SECRET_PREVIOUS', 'needs KEY_ENCRYPTION_SECRET (the new secret)');
+  }
+  if (keyEncryptionSecretPrevious !== undefined && Buffer.byteLength(keyEncryptionSecretPrevious) < 16) {
+    throw new ConfigError('KEY_ENCRYPTION_SECRET_PREVIOUS', 'must be at least 16 bytes');
+  }
   return {
     algorithm,
     signingKey: algorithm === 'HS256' ? signingKey : undefined,
@@ -240,6 +261,7 @@ function parseJwt(env: Env): Config['jwt'] {
     rotateRefreshTokens: boolean(env, 'ROTATE_REFRESH_TOKENS', false),
     rotationGraceMs: durationMs(env, 'ROTATION_GRACE_PERIOD', '5s', 0),
     keyEncryptionSecret,
+    keyEncryptionSecretPrevious,
     keyReloadMs: durationMs(env, 'KEY_RELOAD_INTERVAL', '60s', 1000),
     // Envoy's jwt_authn caches a JWKS 10 minutes and never refetches on an unknown kid; never
     // less than our own JWKS max-age (300 s).

@@ -14,6 +14,8 @@ export interface KeyTimes {
   activatesAt: Date;
   /** Stops signing here (may be in the future: the moment its successor activates). */
   retiredAt: Date | null;
+  /** Revoked (leaked): neither signs nor verifies nor is published from here. */
+  revokedAt?: Date | null;
 }
 
 export type SigningKey =
@@ -37,9 +39,12 @@ export function generateEs256Key(secret: string | undefined, now: Date, activate
   return { kid, alg: 'ES256', publicJwk: { kty, crv, x, y }, privateJwk, createdAt: now, activatesAt, retiredAt: null };
 }
 
-/** Parses a stored ES256 key; throws when its private half cannot be decrypted. */
-export function parseStoredKey(row: StoredKey, secret: string | undefined): SigningKey {
-  const privateJwk = JSON.parse(decryptPrivateKey(row.privateJwk, row.kid, secret));
+/**
+ * Parses a stored ES256 key; throws when its private half cannot be decrypted. `secrets`: the
+ * current KEY_ENCRYPTION_SECRET, then the previous one while keys are being re-encrypted.
+ */
+export function parseStoredKey(row: StoredKey, secrets: string | undefined | readonly (string | undefined)[]): SigningKey {
+  const privateJwk = JSON.parse(decryptWithAny(row.privateJwk, row.kid, secrets));
   const { kty, crv, x, y } = row.publicJwk as Record<string, string>;
   return {
     kid: row.kid,
@@ -50,7 +55,26 @@ export function parseStoredKey(row: StoredKey, secret: string | undefined): Sign
     createdAt: row.createdAt,
     activatesAt: row.activatesAt,
     retiredAt: row.retiredAt,
+    revokedAt: row.revokedAt ?? null,
   };
+}
+
+/** The private JWK, decrypted with the first secret that opens it; the first one's error otherwise. */
+export function decryptWithAny(
+  stored: string,
+  kid: string,
+  secrets: string | undefined | readonly (string | undefined)[],
+): string {
+  const candidates = Array.isArray(secrets) ? secrets : [secrets];
+  let first: unknown;
+  for (const secret of candidates) {
+    try {
+      return decryptPrivateKey(stored, kid, secret as string | undefined);
+    } catch (err) {
+      first ??= err;
+    }
+  }
+  throw first;
 }
 
 /** The HS256 key of a shared secret; its kid names the secret without revealing it. */

@@ -11,12 +11,18 @@ export interface TlsMaterial {
   key: Buffer;
 }
 
-export async function loadTls(config: Config, log: Logger): Promise<TlsMaterial> {
+/** Where the certificate and key are read from: TLS_CERT_FILE/TLS_KEY_FILE, or the generated pair in DATA_DIR. */
+export function tlsPaths(config: Config): { cert: string; key: string; configured: boolean } {
   const { certFile, keyFile } = config.tls;
-  if (certFile && keyFile) return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
+  if (certFile && keyFile) return { cert: certFile, key: keyFile, configured: true };
   const dir = join(config.dataDir, 'tls');
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
+  return { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem'), configured: false };
+}
+
+export async function loadTls(config: Config, log: Logger): Promise<TlsMaterial> {
+  const { cert, key, configured } = tlsPaths(config);
+  if (configured) return { cert: readFileSync(cert), key: readFileSync(key) };
+  const dir = join(config.dataDir, 'tls');
   if (!existsSync(cert) || !existsSync(key)) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const pems = await generate([{ name: 'commonName', value: 'localhost' }], {

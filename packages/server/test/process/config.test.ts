@@ -17,6 +17,7 @@ const CASES: Array<[string, Record<string, string>, string]> = [
   ['TLS_MODE=proxy without TRUST_PROXY', { TLS_MODE: 'proxy' }, 'TRUST_PROXY'],
   ['TLS_CERT_FILE without TLS_KEY_FILE', { TLS_CERT_FILE: '/nonexistent/cert.pem' }, 'TLS_KEY_FILE'],
   ['DATABASE_URL=mysql://…', { DATABASE_URL: 'mysql://db/auth' }, 'DATABASE_URL'],
+  ['KEY_ENCRYPTION_SECRET_FILE missing', { KEY_ENCRYPTION_SECRET_FILE: '/nonexistent/secret' }, 'KEY_ENCRYPTION_SECRET_FILE'],
   ['HEADERS_TIMEOUT longer than REQUEST_TIMEOUT', { HEADERS_TIMEOUT: '20s' }, 'HEADERS_TIMEOUT'],
   ['MAX_CONNECTIONS=0', { MAX_CONNECTIONS: '0' }, 'MAX_CONNECTIONS'],
   ['TLS_HANDSHAKE_TIMEOUT=soon', { TLS_HANDSHAKE_TIMEOUT: 'soon' }, 'TLS_HANDSHAKE_TIMEOUT'],

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type SecureVersion, connect as tlsConnect } from 'node:tls';
-import { generate } from 'selfsigned';
+import { certificatePair } from '../helpers/certificates.js';
 import { createDeployment, type Deployment, type Service } from '../helpers/process.js';
 
 /** Completes a handshake with the versions given; resolves with the protocol and the served certificate. */
@@ -111,14 +111,9 @@ describe('HTTPS (pglite, real process)', () => {
   test('TLS_CERT_FILE/TLS_KEY_FILE: the service serves that certificate, not the generated one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'auth-cert-'));
     try {
-      const pems = await generate([{ name: 'commonName', value: 'auth.test' }], {
-        keyType: 'ec',
-        curve: 'P-256',
-        algorithm: 'sha256',
-        extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
-      } as never);
+      const pems = await certificatePair('auth.test');
       writeFileSync(join(dir, 'cert.pem'), pems.cert);
-      writeFileSync(join(dir, 'key.pem'), pems.private, { mode: 0o600 });
+      writeFileSync(join(dir, 'key.pem'), pems.key, { mode: 0o600 });
       assert.equal(await service.stop(), 0);
       const ca = Buffer.from(pems.cert);
       const custom = await deployment.start(

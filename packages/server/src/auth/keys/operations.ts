@@ -14,6 +14,7 @@ export interface KeyInfo {
   createdAt: Date;
   activatesAt: Date;
   retiredAt: Date | null;
+  revokedAt: Date | null;
   encrypted: boolean;
 }
 
@@ -61,6 +62,17 @@ export async function rotateKeys(deps: KeyDeps, ctx: RequestContext, options: { 
   return { ...result, signsFrom };
 }
 
+/** Revokes a leaked key (KeyStore.revoke) and audits it. */
+export async function revokeKey(
+  deps: Pick<KeyDeps, 'keyStore' | 'audit'> & { keyStore: Pick<KeyStore, 'revoke'> },
+  ctx: RequestContext,
+  kid: string,
+) {
+  const result = await deps.keyStore.revoke(kid);
+  await deps.audit.recordBestEffort({ event: 'key_revoked', details: { ...result } }, ctx);
+  return result;
+}
+
 export async function listKeys(deps: Pick<KeyDeps, 'db' | 'ring'>): Promise<KeyInfo[]> {
   const rows = await listSigningKeys(deps.db);
   return rows.map((row) => ({
@@ -70,6 +82,7 @@ export async function listKeys(deps: Pick<KeyDeps, 'db' | 'ring'>): Promise<KeyI
     createdAt: row.createdAt,
     activatesAt: row.activatesAt,
     retiredAt: row.retiredAt,
+    revokedAt: row.revokedAt,
     encrypted: isEncrypted(row.privateJwk),
   }));
 }

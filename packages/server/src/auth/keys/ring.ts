@@ -31,7 +31,7 @@ export class KeyRing implements KeyLookup {
   /** A key that may still verify tokens (KeyLookup, for validateToken). */
   get(kid: string): SigningKey | undefined {
     const key = this.keys.get(kid);
-    return key && this.stateOf(key) !== 'expired' ? key : undefined;
+    return key && this.verifies(key) ? key : undefined;
   }
 
   signer(): SigningKey {
@@ -42,9 +42,7 @@ export class KeyRing implements KeyLookup {
 
   /** Public keys to publish: next, current and retired-but-verifying ES256 keys. */
   jwks(): Jwks {
-    const keys = [...this.keys.values()].flatMap((key) =>
-      key.alg === 'ES256' && this.stateOf(key) !== 'expired' ? [key.publicJwk] : [],
-    );
+    const keys = [...this.keys.values()].flatMap((key) => (key.alg === 'ES256' && this.verifies(key) ? [key.publicJwk] : []));
     return { keys };
   }
 
@@ -57,6 +55,11 @@ export class KeyRing implements KeyLookup {
     }
     const signer = pickSigner(this.keys.values(), this.now(), this.retentionMs);
     return { states, signerAgeSeconds: signer ? (this.now() - signer.activatesAt.getTime()) / 1000 : null };
+  }
+
+  private verifies(key: KeyTimes): boolean {
+    const state = this.stateOf(key);
+    return state !== 'expired' && state !== 'revoked';
   }
 
   stateOf(key: KeyTimes): KeyState {

@@ -3,9 +3,10 @@
 // expired (the retention: the longest token lifetime plus the leeway).
 import type { KeyTimes } from '../../crypto/signing-keys.js';
 
-export type KeyState = 'next' | 'current' | 'retired (verifying)' | 'expired';
+export type KeyState = 'next' | 'current' | 'retired (verifying)' | 'expired' | 'revoked';
 
 export function keyState(key: KeyTimes, now: number, retentionMs: number): KeyState {
+  if (key.revokedAt && key.revokedAt.getTime() <= now) return 'revoked';
   const activates = key.activatesAt.getTime();
   const retires = key.retiredAt?.getTime() ?? Number.POSITIVE_INFINITY;
   // A staged key superseded before it activated (retires <= activates) never signs.

@@ -4,15 +4,33 @@
 import type { Algorithm } from '@auth-service/protocol';
 import { generateEs256Key, parseStoredKey, type SigningKey, sharedSecretKey } from '../../crypto/signing-keys.js';
 import type { Database } from '../../db/port.js';
-import { insertSigningKey, listSigningKeys, lockSigningKeys, retireSigningKeysAt } from '../../db/repos/signing-keys.js';
-import { internalError } from '../../errors.js';
+import {
+  insertSigningKey,
+  listSigningKeys,
+  lockSigningKeys,
+  retireSigningKeysAt,
+  revokeSigningKey,
+  type SigningKeyRow,
+} from '../../db/repos/signing-keys.js';
+import { AuthError, internalError, invalidField } from '../../errors.js';
 import type { KeyRing } from './ring.js';
+import type { KeyState } from './state.js';
 
 export interface KeySettings {
   algorithm: Algorithm;
   /** The HS256 secret (JWT_SIGNING_KEY). */
   signingKey?: string;
   keyEncryptionSecret?: string;
+  /** The secret keys were encrypted with before KEY_ENCRYPTION_SECRET, while `keys reencrypt` moves them. */
+  keyEncryptionSecretPrevious?: string;
+}
+
+export interface Revocation {
+  kid: string;
+  /** Its state when it was revoked. */
+  was: KeyState;
+  /** The staged key that signs from now on in its place, when it was the current one. */
+  successor: string | null;
 }
 
 /** A token naming a kid we do not know reloads the keys at most this often. */
@@ -60,16 +78,60 @@ export class KeyStore {
     for (const row of await listSigningKeys(this.db)) {
       const known = this.ring.loaded(row.kid);
       if (known) {
-        keys.push({ ...known, activatesAt: row.activatesAt, retiredAt: row.retiredAt });
+        keys.push({ ...known, activatesAt: row.activatesAt, retiredAt: row.retiredAt, revokedAt: row.revokedAt });
         continue;
       }
       try {
-        keys.push(parseStoredKey(row, this.settings.keyEncryptionSecret));
+        keys.push(parseStoredKey(row, this.secrets()));
       } catch (err) {
         if (options.strict) throw err;
       }
     }
     this.ring.replace(keys);
+  }
+
+  get algorithm(): Algorithm {
+    return this.settings.algorithm;
+  }
+
+  /** The secrets a stored key may be encrypted with: the current one first. */
+  secrets(): (string | undefined)[] {
+    const { keyEncryptionSecret, keyEncryptionSecretPrevious } = this.settings;
+    return keyEncryptionSecretPrevious ? [keyEncryptionSecret, keyEncryptionSecretPrevious] : [keyEncryptionSecret];
+  }
+
+  /**
+   * Revokes a leaked key: from now on it neither signs nor verifies nor is published (each
+   * instance at its next reload). The key signing now can be revoked only when a successor
+   * exists: another current key, or a staged one, which then signs at once. Idempotent.
+   */
+  async revoke(kid: string): Promise<Revocation> {
+    if (this.settings.algorithm === 'HS256') throw invalidField('kid', 'HS256 has no stored keys: change JWT_SIGNING_KEY');
+    const result = await this.db.transaction(async (tx) => {
+      await lockSigningKeys(tx);
+      const rows = await listSigningKeys(tx);
+      const row = rows.find((r) => r.kid === kid);
+      if (!row) throw new AuthError('not_found', `no signing key ${kid} (see keys list)`);
+      const was = this.ring.stateOf(row);
+      if (was === 'revoked') return { kid, was, successor: null };
+      const successor = was === 'current' ? this.successorOf(kid, rows) : null;
+      await revokeSigningKey(tx, kid, new Date(this.now()), successor ?? undefined);
+      return { kid, was, successor };
+    });
+    await this.load();
+    return result;
+  }
+
+  /** null when another key signs already; a staged key's kid; refused when nothing could sign. */
+  private successorOf(kid: string, rows: SigningKeyRow[]): string | null {
+    const others = rows.filter((r) => r.kid !== kid);
+    if (others.some((r) => this.ring.stateOf(r) === 'current')) return null;
+    const staged = others.find((r) => this.ring.stateOf(r) === 'next');
+    if (staged) return staged.kid;
+    throw invalidField(
+      'kid',
+      `${kid} is the current signing key and has no successor: run \`keys rotate --now\` first, then revoke it`,
+    );
   }
 
   /**
