@@ -79,7 +79,7 @@ export function buildApp(deps: Services & { config: Config }, options: AppOption
   app.register(async (scope) => {
     for (const route of [...routeTable(deps), openapiRoute(app)]) {
       scope.route(route);
-      registerPath(scope, allow, route.url, route.method as string);
+      registerPath(scope, allow, route.url, route.method as string, route.exposeHeadRoute !== false);
     }
   });
   return app;

@@ -17,13 +17,15 @@ export type AllowTable = Array<{ path: RegExp; allow: string; url: string }>;
 const templates = new WeakMap<FastifyRequest, string>();
 export const templateOf = (request: FastifyRequest): string | undefined => templates.get(request);
 
-export function allowOf(method: string): string {
-  return method === 'GET' ? 'GET, HEAD, OPTIONS' : `${method}, OPTIONS`;
+/** `head`: whether a GET route also answers HEAD (the revocation feed does not). */
+export function allowOf(method: string, head = true): string {
+  if (method !== 'GET') return `${method}, OPTIONS`;
+  return head ? 'GET, HEAD, OPTIONS' : 'GET, OPTIONS';
 }
 
 /** Records `url`'s Allow, and answers OPTIONS on it with a 204 carrying that Allow. */
-export function registerPath(app: FastifyInstance, table: AllowTable, url: string, method: string): void {
-  const allow = allowOf(method);
+export function registerPath(app: FastifyInstance, table: AllowTable, url: string, method: string, head = true): void {
+  const allow = allowOf(method, head);
   table.push({ path: patternOf(url), allow, url });
   app.route({
     method: 'OPTIONS',
