@@ -1,9 +1,9 @@
 // HTTP/2 on the native-TLS listener (HTTP2=true): ALPN offers `h2`, then `http/1.1`, on the one
 // port, so that every HTTP/1.1 client keeps working. What HTTP/2 adds for a hostile client is
 // bounded here: streams per session, header list size, session memory; Node 20 itself limits
-// rapid reset (CVE-2023-44487: a session that resets streams faster than it is served is
-// closed) and CONTINUATION floods (CVE-2024-27983). The connection guard sees HTTP/2 sessions
-// as the TLS connections they are (http/connection-guard.ts).
+// rapid reset (CVE-2023-44487: a client that resets streams faster than they are served loses
+// its session) and CONTINUATION floods (CVE-2024-28182). The connection guard sees HTTP/2
+// sessions as the TLS connections they are (http/connection-guard.ts).
 import { constants, type Http2SecureServer, type Http2Session, type ServerHttp2Stream } from 'node:http2';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
