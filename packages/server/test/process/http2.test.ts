@@ -1,11 +1,15 @@
 // HTTP2=true on the real process: ALPN offers h2 before http/1.1 on the one port; an HTTP/2
 // client gets every answer in our format with the security headers; HTTP/1.1 clients keep
-// working; a stalled HTTP/2 upload is cancelled; SIGTERM ends open sessions with a GOAWAY and
-// the process exits in time. Without HTTP2 only http/1.1 is offered.
+// working; a stalled HTTP/2 upload is cancelled; SIGHUP's certificate reload reaches HTTP/2
+// sessions; SIGTERM ends open sessions with a GOAWAY and the process exits in time. Without
+// HTTP2 only http/1.1 is offered.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { constants } from 'node:http2';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { certificatePair } from '../helpers/certificates.js';
 import { bearer, expectCode } from '../helpers/endpoint.js';
 import { h2Client } from '../helpers/h2.js';
 import { connectionRefused, createDeployment, type Deployment, type Service, sleep } from '../helpers/process.js';
@@ -107,6 +111,29 @@ describe('HTTP2=true (real process)', () => {
     assert.ok(opened.length <= 3, `${opened.length} sessions opened`);
     for (const client of opened) await client.close();
     await service.waitForOutput(/connection cap reached/);
+  });
+});
+
+describe('HTTP2=true: SIGHUP reloads the certificate (real process)', () => {
+  test('an HTTP/2 session opened after the reload negotiates h2 with the new certificate; one opened before serves on', async () => {
+    const deployment = await createDeployment('pglite');
+    try {
+      const service = await deployment.start({ HTTP2: 'true' });
+      const before = await h2Client(service.port, service.ca);
+      const renewed = await certificatePair('renewed.test');
+      writeFileSync(join(deployment.dataDir, 'tls', 'key.pem'), renewed.key, { mode: 0o600 });
+      writeFileSync(join(deployment.dataDir, 'tls', 'cert.pem'), renewed.cert);
+      process.kill(service.pid, 'SIGHUP');
+      await service.waitForOutput(/TLS certificate reloaded/);
+      const after = await h2Client(service.port, Buffer.from(renewed.cert));
+      assert.equal(after.alpn, 'h2');
+      assert.equal((await after.get('/auth/health/ready/')).status, 200);
+      assert.equal((await before.get('/auth/health/ready/')).status, 200);
+      await Promise.all([after.close(), before.close()]);
+      assert.equal(await service.stop('SIGTERM'), 0);
+    } finally {
+      await deployment.dispose();
+    }
   });
 });
 
