@@ -65,6 +65,10 @@ describe('HTTP2=true (real process)', () => {
       for (const name of SECURITY) assert.ok(wrong.headers[name], `${name} on an HTTP/2 error`);
       expectCode(await client.post('/auth/login/', '{"username":'), 400, 'validation_error');
       expectCode(await client.request('PUT', '/auth/login/'), 405, 'method_not_allowed');
+      // A method HTTP/1.1's parser refuses reaches Fastify over HTTP/2: still a 501 in our format.
+      const unknown = await client.request('FOO', '/auth/login/');
+      expectCode(unknown, 501, 'method_not_implemented');
+      for (const name of SECURITY) assert.ok(unknown.headers[name], `${name} on the 501`);
     } finally {
       await client.close();
     }
