@@ -109,6 +109,33 @@ describe('HTTP2=true (real process)', () => {
     assert.match(received, /strict-transport-security: max-age=31536000/i);
   });
 
+  test('HTTP/2 header floods: past 16 KiB or 128 fields the stream is reset (ENHANCE_YOUR_CALM); a long URL is a 414', async () => {
+    const refusedWith = async (headers: Record<string, string>) => {
+      const client = await h2Client(service.port, service.ca);
+      try {
+        // The server's SETTINGS apply once acknowledged: after a first round trip (see security.md).
+        await client.get('/auth/health/live/');
+        await client.get('/auth/health/live/', headers);
+        return 'answered';
+      } catch (err) {
+        return (err as Error).message;
+      } finally {
+        client.session.destroy();
+      }
+    };
+    assert.match(await refusedWith({ 'x-big': 'a'.repeat(20_000) }), /NGHTTP2_ENHANCE_YOUR_CALM/);
+    const many = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`x-h${i}`, 'v']));
+    assert.match(await refusedWith(many), /NGHTTP2_ENHANCE_YOUR_CALM/);
+    const client = await h2Client(service.port, service.ca);
+    try {
+      expectCode(await client.get(`/auth/health/live/?q=${'a'.repeat(9000)}`), 414, 'uri_too_long');
+      expectCode(await client.get('/auth/me/%'), 400, 'validation_error');
+      assert.equal((await client.get('/auth/health/live/')).status, 200);
+    } finally {
+      await client.close();
+    }
+  });
+
   test('MAX_CONNECTIONS_PER_CLIENT counts HTTP/2 sessions: a fourth from one address is refused', async () => {
     const tries = await Promise.allSettled([1, 2, 3, 4].map(() => h2Client(service.port, service.ca)));
     const opened = tries.flatMap((t) => (t.status === 'fulfilled' ? [t.value] : []));
