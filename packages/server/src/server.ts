@@ -40,7 +40,7 @@ export async function startServer(runtime: Runtime, log: AppLogger, metrics?: Pr
   const h2 = Boolean(https) && config.http2;
   const app = buildApp(runtime, { logger: log, server: serverOptions(https, h2, config), metrics: metrics?.http });
   const connections = guardConnections(app.server, config.connections, log);
-  if (h2) serveHttp2(app, { requestTimeoutMs: config.http.requestTimeoutMs });
+  if (h2) serveHttp2(app, { requestTimeoutMs: config.http.requestTimeoutMs, ...config.connections });
   metrics?.watch(runtime);
   await app.listen({ port: config.port, host: config.host });
   const metricsListener = await serveProcessMetrics(config, metrics, log);

@@ -30,7 +30,7 @@ export function isHttp1(request: FastifyRequest): boolean {
   return request.raw.httpVersionMajor < 2;
 }
 
-type Timeouts = { requestTimeoutMs: number };
+type Timeouts = { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number };
 
 /**
  * On an HTTP/2 server Fastify applies no REQUEST_TIMEOUT, and on close (Node 20) does not end
@@ -46,12 +46,37 @@ export function serveHttp2(app: FastifyInstance, timeouts: Timeouts): void {
   server.on('session', (session: Http2Session) => {
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
+    limitIdleSession(session, timeouts);
   });
   server.on('stream', (stream: ServerHttp2Stream) => limitStream(stream, timeouts.requestTimeoutMs));
   // Node's own close ends the idle HTTP/1.1 connections of the port (httpServerPreClose).
   app.addHook('preClose', async () => {
     for (const session of sessions) session.close();
   });
+}
+
+/**
+ * A session without a stream open is closed (GOAWAY) after HEADERS_TIMEOUT before its first
+ * stream, and KEEP_ALIVE_TIMEOUT between streams, as an HTTP/1.1 connection would be. Counted
+ * by the wall clock: a PING or SETTINGS frame, which keeps Node's own inactivity timeout from
+ * firing, does not extend it.
+ */
+function limitIdleSession(session: Http2Session, timeouts: Timeouts): void {
+  let open = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const idle = (ms: number) => {
+    timer = setTimeout(() => session.close(), ms);
+    timer.unref();
+  };
+  idle(timeouts.headersTimeoutMs);
+  session.on('stream', (stream: ServerHttp2Stream) => {
+    open++;
+    clearTimeout(timer);
+    stream.once('close', () => {
+      if (--open === 0 && !session.closed) idle(timeouts.keepAliveTimeoutMs);
+    });
+  });
+  session.once('close', () => clearTimeout(timer));
 }
 
 /** A stream whose request has not fully arrived after REQUEST_TIMEOUT is cancelled (RST_STREAM). */

@@ -136,6 +136,22 @@ describe('HTTP2=true (real process)', () => {
     }
   });
 
+  test('a session that opens no stream, only PINGs, is closed after HEADERS_TIMEOUT (GOAWAY)', async () => {
+    const idle = await h2Client(service.port, service.ca);
+    const pinger = setInterval(() => idle.session.ping(() => {}), 200);
+    try {
+      const ended = new Promise<string>((resolve) => {
+        idle.goaway.then(() => resolve('goaway'));
+        idle.session.once('close', () => resolve('closed'));
+      });
+      // A bound for the test only: HEADERS_TIMEOUT is 1 s; KEEP_ALIVE_TIMEOUT (72 s) and PINGs must not count.
+      assert.equal(await Promise.race([ended, sleep(30_000).then(() => 'still open')]), 'goaway');
+    } finally {
+      clearInterval(pinger);
+      idle.session.destroy();
+    }
+  });
+
   test('MAX_CONNECTIONS_PER_CLIENT counts HTTP/2 sessions: a fourth from one address is refused', async () => {
     const tries = await Promise.allSettled([1, 2, 3, 4].map(() => h2Client(service.port, service.ca)));
     const opened = tries.flatMap((t) => (t.status === 'fulfilled' ? [t.value] : []));
