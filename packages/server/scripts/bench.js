@@ -6,6 +6,7 @@
 //   --no-extras        skip the login-flood and sessions-growth scenarios
 //   --json <file>      also write every figure as JSON
 //   --metrics-cost     only: METRICS_PORT unset vs set, side by side (bench/metrics-cost.js)
+//   --http2-cost       only: HTTP2 unset vs set, HTTP/1.1 throughput side by side, and h2load (bench/http2-cost.js)
 //   --metrics-instructions  only: the metrics' work per request in instructions (valgrind)
 //
 // Needs wrk (`apt-get install wrk`) and PostgreSQL (BENCH_DATABASE_URL, default
@@ -14,6 +15,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { http2Cost } from './bench/http2-cost.js';
 import { metricsCost } from './bench/metrics-cost.js';
 import { metricsInstructions } from './bench/metrics-instructions.js';
 import { PEER_DIR, startOurs, startPeer, tokens } from './bench/services.js';
@@ -35,6 +37,7 @@ const { values: opts } = parseArgs({
     'no-extras': { type: 'boolean', default: false },
     json: { type: 'string' },
     'metrics-cost': { type: 'boolean', default: false },
+    'http2-cost': { type: 'boolean', default: false },
     'metrics-instructions': { type: 'boolean', default: false },
   },
 });
@@ -152,6 +155,11 @@ async function main() {
   if (opts['metrics-cost']) {
     const port = Number(process.env.BENCH_PORT ?? 18443);
     process.stdout.write(`${await metricsCost({ adminUrl, port, users: USERS, load, log })}\n`);
+    return;
+  }
+  if (opts['http2-cost']) {
+    const port = Number(process.env.BENCH_PORT ?? 18443);
+    process.stdout.write(`${await http2Cost({ adminUrl, port, users: USERS, load, log })}\n`);
     return;
   }
   const all = {};

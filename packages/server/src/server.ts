@@ -14,6 +14,7 @@ import { loadTls, tlsServerOptions } from './crypto/tls.js';
 import { buildApp } from './http/app.js';
 import { type ConnectionStats, guardConnections } from './http/connection-guard.js';
 import { announceDrain } from './http/drain.js';
+import { http2ServerOptions, serveHttp2 } from './http/http2.js';
 import type { AppLogger } from './logger.js';
 import type { PromMetrics } from './metrics/prometheus.js';
 import { serveProcessMetrics } from './metrics/serve.js';
@@ -36,8 +37,10 @@ export async function startServer(runtime: Runtime, log: AppLogger, metrics?: Pr
   const handshakeTimeoutMs = config.connections.handshakeTimeoutMs;
   const material = config.tls.mode === 'native' ? await loadTls(config, log) : null;
   const https = material ? tlsServerOptions(material, handshakeTimeoutMs) : null;
-  const app = buildApp(runtime, { logger: log, server: { https, forceCloseConnections: 'idle' }, metrics: metrics?.http });
+  const h2 = Boolean(https) && config.http2;
+  const app = buildApp(runtime, { logger: log, server: serverOptions(https, h2, config), metrics: metrics?.http });
   const connections = guardConnections(app.server, config.connections, log);
+  if (h2) serveHttp2(app, { requestTimeoutMs: config.http.requestTimeoutMs, ...config.connections });
   metrics?.watch(runtime);
   await app.listen({ port: config.port, host: config.host });
   const metricsListener = await serveProcessMetrics(config, metrics, log);
@@ -62,6 +65,13 @@ export async function startServer(runtime: Runtime, log: AppLogger, metrics?: Pr
       await metricsListener?.close();
     },
   };
+}
+
+/** HTTPS, or with HTTP2 the same TLS settings on an HTTP/2 server that also speaks HTTP/1.1 (http/http2.ts). */
+function serverOptions(https: object | null, h2: boolean, config: Runtime['config']) {
+  if (!h2 || !https) return { https, forceCloseConnections: 'idle' as const };
+  // An idle session lasts as long as an idle HTTP/1.1 connection (KEEP_ALIVE_TIMEOUT).
+  return { http2: true, https: http2ServerOptions(https), http2SessionTimeout: config.connections.keepAliveTimeoutMs };
 }
 
 /**

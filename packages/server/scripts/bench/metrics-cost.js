@@ -71,7 +71,7 @@ export async function hookCost({ batches = 6, requests = 20_000 } = {}) {
   return { offUs: median(times.off), onUs: median(times.on), addedUs: median(diffs) };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function metricsCost({ adminUrl, port, users, load, log }) {
   const micro = await microCost();
@@ -101,7 +101,8 @@ export async function metricsCost({ adminUrl, port, users, load, log }) {
   }
 }
 
-async function alternate(scenario, services, users, load, log) {
+/** Short wrk runs alternating between services.off and services.on (`pairs` of them), after a warm-up of each. */
+export async function alternate(scenario, services, users, load, log, pairs = PAIRS) {
   const env = {};
   for (const [side, service] of Object.entries(services)) {
     const pair = await tokens(service.base);
@@ -109,7 +110,7 @@ async function alternate(scenario, services, users, load, log) {
     await wrk({ base: service.base, scenario, ...load, seconds: 2, env: env[side], name: `${scenario}-warmup` });
   }
   const runs = { off: [], on: [] };
-  for (let i = 0; i < PAIRS; i++) {
+  for (let i = 0; i < pairs; i++) {
     // Off first, then on first: whichever runs second in a pair is not always the same side.
     for (const side of i % 2 === 0 ? ['off', 'on'] : ['on', 'off']) {
       const r = await wrk({ base: services[side].base, scenario, ...load, env: env[side], name: `${scenario}-${side}-${i}` });

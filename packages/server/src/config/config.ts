@@ -13,6 +13,8 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly tls: { readonly mode: 'native' | 'proxy'; readonly certFile?: string; readonly keyFile?: string };
+  /** HTTP2: the native-TLS listener offers h2 before http/1.1 through ALPN (http/http2.ts). */
+  readonly http2: boolean;
   readonly databaseUrl?: string;
   readonly dataDir: string;
   readonly db: {
@@ -116,6 +118,7 @@ export function parseConfig(environment: Env = process.env): Config {
     host: text(env, 'HOST', '127.0.0.1') ?? '127.0.0.1',
     port: integer(env, 'PORT', 8443, 0, 65535),
     tls: parseTls(env),
+    http2: boolean(env, 'HTTP2', false),
     databaseUrl: parseDatabaseUrl(env),
     dataDir,
     db,

@@ -12,6 +12,7 @@ import { registerCors } from './cors.js';
 import { notReadyWhileDraining } from './drain.js';
 import { sendError } from './errors.js';
 import { registerSecurityHeaders, withSecurityHeaders } from './headers.js';
+import { isHttp1 } from './http2.js';
 import { type AllowTable, answerUnrouted, registerPath } from './methods.js';
 import { registerOpenapi } from './openapi/document.js';
 import { openapiRoute, registerDocsPage } from './openapi/routes.js';
@@ -100,8 +101,9 @@ function refuseWhileClosing(app: FastifyInstance): void {
   app.addHook('onRequest', async () => {
     if (closing) throw new AuthError('service_unavailable', MESSAGES.shuttingDown, { retryAfterSeconds: 1 });
   });
-  app.addHook('onSend', async (_request, reply) => {
-    if (closing) reply.header('connection', 'close');
+  app.addHook('onSend', async (request, reply) => {
+    // HTTP/2 sessions get a GOAWAY instead (http/http2.ts).
+    if (closing && isHttp1(request)) reply.header('connection', 'close');
   });
 }
 

@@ -5,6 +5,7 @@
 import { MESSAGES } from '@auth-service/protocol';
 import type { FastifyInstance } from 'fastify';
 import { AuthError } from '../errors.js';
+import { isHttp1 } from './http2.js';
 
 export const READINESS_PATH = '/auth/health/ready/';
 
@@ -20,8 +21,9 @@ export function notReadyWhileDraining(app: FastifyInstance): void {
     if (!draining.has(app) || request.routeOptions.url !== READINESS_PATH) return;
     throw new AuthError('service_unavailable', MESSAGES.shuttingDown, { retryAfterSeconds: 1 });
   });
-  app.addHook('onSend', async (_request, reply) => {
-    if (draining.has(app)) reply.header('connection', 'close');
+  app.addHook('onSend', async (request, reply) => {
+    // HTTP/2 has no Connection header: its sessions end with the GOAWAY on close (http/http2.ts).
+    if (draining.has(app) && isHttp1(request)) reply.header('connection', 'close');
   });
 }
 

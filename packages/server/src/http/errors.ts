@@ -6,6 +6,7 @@
 import { ERROR_STATUS, MESSAGES } from '@auth-service/protocol';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError, hasCode, internalError } from '../errors.js';
+import { withSecurityHeaders } from './headers.js';
 import { validationError } from './validation.js';
 
 export function toAuthError(err: unknown): AuthError {
@@ -17,6 +18,10 @@ export function toAuthError(err: unknown): AuthError {
       return new AuthError('payload_too_large', MESSAGES.payloadTooLarge);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new AuthError('unsupported_media_type', MESSAGES.unsupportedMediaType);
+    // Only from Fastify's fallback for a method its router does not know (FOO over HTTP/2;
+    // HTTP/1.1's parser refuses such methods before Fastify: client-errors.ts).
+    case 'FST_ERR_NOT_FOUND':
+      return new AuthError('method_not_implemented', MESSAGES.methodNotImplemented);
   }
   return internalError('unexpected error', err);
 }
@@ -24,6 +29,8 @@ export function toAuthError(err: unknown): AuthError {
 export function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const error = toAuthError(err);
   const status = ERROR_STATUS[error.code];
+  // That fallback runs no hook, so not the one that sets the security headers either.
+  if ((err as FastifyError).code === 'FST_ERR_NOT_FOUND') withSecurityHeaders(reply);
   log(error, status, request);
   if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
   if (status === 401) reply.header('www-authenticate', 'Bearer realm="api"');

@@ -22,6 +22,7 @@ const CASES: Array<[string, Record<string, string>, string]> = [
   ['MAX_CONNECTIONS=0', { MAX_CONNECTIONS: '0' }, 'MAX_CONNECTIONS'],
   ['TLS_HANDSHAKE_TIMEOUT=soon', { TLS_HANDSHAKE_TIMEOUT: 'soon' }, 'TLS_HANDSHAKE_TIMEOUT'],
   ['REFRESH_COOKIE=true without CORS_ORIGINS', { REFRESH_COOKIE: 'true' }, 'REFRESH_COOKIE'],
+  ['HTTP2=maybe', { HTTP2: 'maybe' }, 'HTTP2'],
 ];
 
 describe('invalid configuration (real process)', () => {
