@@ -7,7 +7,17 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createVerifier, type Verifier, type VerifierOptions } from '../src/index.js';
-import { AUDIENCE, Clock, ISSUER, type JwksServer, newKey, sign, startJwksServer, type TestKey } from './helpers/jwks-server.js';
+import {
+  AUDIENCE,
+  accessClaims,
+  Clock,
+  ISSUER,
+  type JwksServer,
+  newKey,
+  sign,
+  startJwksServer,
+  type TestKey,
+} from './helpers/jwks-server.js';
 
 /** The error a verification throws, as [code, reason], or 'accepted'. */
 async function outcome(verifier: Verifier, token: string): Promise<string> {
@@ -39,21 +49,8 @@ describe('the key cache', () => {
     open.push(v);
     return v;
   };
-  const tokenAt = (clock: Clock, k = key) => sign(k, { ...claimsAt(clock) });
-  const claimsAt = (clock: Clock) => {
-    const now = Math.floor(clock.ms / 1000);
-    return {
-      token_type: 'access',
-      exp: now + 300,
-      iat: now,
-      jti: randomBytes(16).toString('hex'),
-      user_id: 7,
-      sub: '7',
-      iss: ISSUER,
-      aud: AUDIENCE,
-      sid: '00000000-0000-4000-8000-000000000007',
-    };
-  };
+  const claimsAt = (clock: Clock) => accessClaims({}, clock.ms);
+  const tokenAt = (clock: Clock, k = key) => sign(k, claimsAt(clock));
   const reset = () => {
     server.keys = [key];
     server.status = 200;

@@ -4,7 +4,7 @@
 // metrics-cost.js. Then, when h2load (Debian's nghttp2-client) is installed, GET /auth/me/
 // through h2load over HTTP/2 on the HTTP2 copy and over HTTP/1.1 (--h1) on each copy.
 import { spawnSync } from 'node:child_process';
-import { alternate, median } from './metrics-cost.js';
+import { alternate, pairRows } from './metrics-cost.js';
 import { startOurs, tokens } from './services.js';
 
 const SCENARIOS = ['verify', 'me'];
@@ -64,20 +64,11 @@ function h2load(base, access, args, conns, seconds) {
 }
 
 function report(rows, h2, load) {
-  const pct = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
   const lines = [
     '| endpoint (HTTP/1.1, wrk) | HTTP2 unset rps (median) | HTTP2=true rps (median) | true/unset, median of pairs | unset runs: spread (max−min)/median | p50 ms unset / true |',
     '|---|---|---|---|---|---|',
+    ...pairRows(rows),
   ];
-  for (const [scenario, runs] of Object.entries(rows)) {
-    const offRps = runs.off.map((r) => r.rps);
-    const ratio = median(runs.on.map((r, i) => r.rps / offRps[i])) - 1;
-    const spread = (Math.max(...offRps) - Math.min(...offRps)) / median(offRps);
-    const p50 = `${median(runs.off.map((r) => r.p50)).toFixed(2)} / ${median(runs.on.map((r) => r.p50)).toFixed(2)}`;
-    lines.push(
-      `| ${scenario} | ${median(offRps).toFixed(0)} | ${median(runs.on.map((r) => r.rps)).toFixed(0)} | ${pct(ratio)} | ${(spread * 100).toFixed(0)}% | ${p50} |`,
-    );
-  }
   lines.push(
     '',
     `${PAIRS} alternating pairs of wrk -t${load.threads} -c${load.conns} -d${load.seconds}s per endpoint, keep-alive, HTTPS on loopback`,

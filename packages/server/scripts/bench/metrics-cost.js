@@ -129,21 +129,24 @@ async function countedRequests() {
     .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
 }
 
-function report(rows, counted, micro, load) {
+/** One table row per scenario of alternate()'s off/on pairs: medians, the on/off ratio, the off runs' spread. */
+export function pairRows(rows) {
   const pct = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
-  const lines = [
-    '| endpoint | off rps (median) | on rps (median) | on/off, median of pairs | off runs: spread (max−min)/median | p50 ms off / on |',
-    '|---|---|---|---|---|---|',
-  ];
-  for (const [scenario, runs] of Object.entries(rows)) {
+  return Object.entries(rows).map(([scenario, runs]) => {
     const offRps = runs.off.map((r) => r.rps);
     const ratio = median(runs.on.map((r, i) => r.rps / offRps[i])) - 1;
     const spread = (Math.max(...offRps) - Math.min(...offRps)) / median(offRps);
     const p50 = `${median(runs.off.map((r) => r.p50)).toFixed(2)} / ${median(runs.on.map((r) => r.p50)).toFixed(2)}`;
-    lines.push(
-      `| ${scenario} | ${median(offRps).toFixed(0)} | ${median(runs.on.map((r) => r.rps)).toFixed(0)} | ${pct(ratio)} | ${(spread * 100).toFixed(0)}% | ${p50} |`,
-    );
-  }
+    return `| ${scenario} | ${median(offRps).toFixed(0)} | ${median(runs.on.map((r) => r.rps)).toFixed(0)} | ${pct(ratio)} | ${(spread * 100).toFixed(0)}% | ${p50} |`;
+  });
+}
+
+function report(rows, counted, micro, load) {
+  const lines = [
+    '| endpoint | off rps (median) | on rps (median) | on/off, median of pairs | off runs: spread (max−min)/median | p50 ms off / on |',
+    '|---|---|---|---|---|---|',
+    ...pairRows(rows),
+  ];
   lines.push(
     '',
     `requests counted by auth_http_requests_total on the "on" copy: ${counted}`,
