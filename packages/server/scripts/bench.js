@@ -4,6 +4,8 @@
 //   --duration <s>     seconds per scenario (10), after a 2 s warm-up
 //   --threads <n>      wrk threads (2)   --conns <n>  wrk connections (32)
 //   --no-extras        skip the login-flood and sessions-growth scenarios
+//   --no-limit         skip the machine-limit server (bench/limit-server.js) and the ours/limit column
+//   --only <list>      only these of login,refresh,verify,me (comma-separated)
 //   --json <file>      also write every figure as JSON
 //   --metrics-cost     only: METRICS_PORT unset vs set, side by side (bench/metrics-cost.js)
 //   --http2-cost       only: HTTP2 unset vs set, HTTP/1.1 throughput side by side, and h2load (bench/http2-cost.js)
@@ -18,10 +20,10 @@ import pg from 'pg';
 import { http2Cost } from './bench/http2-cost.js';
 import { metricsCost } from './bench/metrics-cost.js';
 import { metricsInstructions } from './bench/metrics-instructions.js';
-import { PEER_DIR, startOurs, startPeer, tokens } from './bench/services.js';
+import { PEER_DIR, startLimit, startOurs, startPeer, tokens } from './bench/services.js';
 import { requireWrk, sampleMemory, wrk } from './bench/wrk.js';
 
-const SCENARIOS = ['login', 'refresh', 'verify', 'me'];
+const ALL_SCENARIOS = ['login', 'refresh', 'verify', 'me'];
 const USERS = 100;
 const PEER_CONFIGS = [
   { label: 'peer tuned (E)', env: { DB_CONN_MAX_AGE: '600', WORKER_CLASS: 'gthread', WORKER_THREADS: '4' } },
@@ -35,12 +37,15 @@ const { values: opts } = parseArgs({
     threads: { type: 'string', default: '2' },
     conns: { type: 'string', default: '32' },
     'no-extras': { type: 'boolean', default: false },
+    'no-limit': { type: 'boolean', default: false },
+    only: { type: 'string' },
     json: { type: 'string' },
     'metrics-cost': { type: 'boolean', default: false },
     'http2-cost': { type: 'boolean', default: false },
     'metrics-instructions': { type: 'boolean', default: false },
   },
 });
+const SCENARIOS = opts.only ? opts.only.split(',').filter((s) => ALL_SCENARIOS.includes(s)) : ALL_SCENARIOS;
 const load = { seconds: Number(opts.duration), threads: Number(opts.threads), conns: Number(opts.conns) };
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
@@ -109,16 +114,19 @@ async function refreshAsSessionsGrow(service) {
 
 const fmt = (r) => `${r.rps.toFixed(1)} rps, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, non-2xx ${r.non2xx}`;
 const cell = (r) => (r ? [r.rps.toFixed(1), r.p50.toFixed(1), r.p99.toFixed(1)] : ['–', '–', '–']);
+const percent = (a, b) => (a && b?.rps > 0 ? `${((a.rps / b.rps) * 100).toFixed(0)}%` : '–');
 const ratio = (a, b) => (a && b?.rps > 0 ? `${(a.rps / b.rps).toFixed(1)}×` : '–');
 
 function report(all) {
   const peers = PEER_CONFIGS.map((c) => c.label).filter((label) => all[label]);
   const lines = [];
   const figures = (who) => [`${who} rps`, 'p50 ms', 'p99 ms'];
-  const head = ['endpoint', ...figures('ours'), ...peers.flatMap((p) => [...figures(p), `ours/${p}`])];
+  const limit = all.limit ? [...figures('limit'), 'ours/limit'] : [];
+  const head = ['endpoint', ...figures('ours'), ...limit, ...peers.flatMap((p) => [...figures(p), `ours/${p}`])];
   lines.push(`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
   for (const s of SCENARIOS) {
-    const row = [s, ...cell(all.ours[s]), ...peers.flatMap((p) => [...cell(all[p][s]), ratio(all.ours[s], all[p][s])])];
+    const atLimit = all.limit ? [...cell(all.limit[s]), percent(all.ours[s], all.limit[s])] : [];
+    const row = [s, ...cell(all.ours[s]), ...atLimit, ...peers.flatMap((p) => [...cell(all[p][s]), ratio(all.ours[s], all[p][s])])];
     lines.push(`| ${row.join(' | ')} |`);
   }
   const mem = (m) => `${m.maxProcessMB.toFixed(0)} MB max per process, ${m.totalMB.toFixed(0)} MB in ${m.processes} processes`;
@@ -172,6 +180,14 @@ async function main() {
     }
   } finally {
     await ours.stop();
+  }
+  if (!opts['no-limit']) {
+    const limit = await startLimit({ port: Number(process.env.BENCH_LIMIT_PORT ?? 18444) });
+    try {
+      all.limit = await runScenarios(limit);
+    } finally {
+      await limit.stop();
+    }
   }
   if (opts['vs-peer']) {
     for (const config of PEER_CONFIGS) {

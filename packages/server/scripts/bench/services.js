@@ -184,3 +184,30 @@ export async function startPeer({ port, users, env, label }) {
     },
   };
 }
+
+/** Starts the machine-limit server (limit-server.js): the same endpoints doing only their unavoidable work. */
+export async function startLimit({ port }) {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('limit-server.js', import.meta.url)), String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  await new Promise((resolve, reject) => {
+    const collect = (chunk) => {
+      output += chunk;
+      if (output.includes(`listening ${port}`)) resolve();
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    exited.then((code) => reject(new Error(`the limit server exited with ${code}: ${output}`)));
+  });
+  return {
+    name: 'limit',
+    base: `https://127.0.0.1:${port}`,
+    rootPid: () => child.pid,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
