@@ -126,7 +126,12 @@ function report(all) {
   lines.push(`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
   for (const s of SCENARIOS) {
     const atLimit = all.limit ? [...cell(all.limit[s]), percent(all.ours[s], all.limit[s])] : [];
-    const row = [s, ...cell(all.ours[s]), ...atLimit, ...peers.flatMap((p) => [...cell(all[p][s]), ratio(all.ours[s], all[p][s])])];
+    const row = [
+      s,
+      ...cell(all.ours[s]),
+      ...atLimit,
+      ...peers.flatMap((p) => [...cell(all[p][s]), ratio(all.ours[s], all[p][s])]),
+    ];
     lines.push(`| ${row.join(' | ')} |`);
   }
   const mem = (m) => `${m.maxProcessMB.toFixed(0)} MB max per process, ${m.totalMB.toFixed(0)} MB in ${m.processes} processes`;

@@ -12,6 +12,7 @@ import type { PurgePolicy } from './auth/maintenance.js';
 import { type AuthMetrics, NO_METRICS } from './auth/metrics.js';
 import type { RotationPolicy } from './auth/refresh.js';
 import { RevocationFeed } from './auth/revocations/feed.js';
+import { SessionCache } from './auth/session-cache.js';
 import { LegacyTokens } from './auth/simplejwt/legacy-tokens.js';
 import { createThrottle, databaseThrottleStore, type Throttle } from './auth/throttle.js';
 import { redisThrottleStore } from './auth/throttle-redis.js';
@@ -42,13 +43,15 @@ export interface Services {
   keyRotation: { stagedDelayMs: number };
   /** GET /auth/revocations/: started by startServing when REVOCATION_FEED_TOKEN is set. */
   revocations: RevocationFeed;
+  /** Session states checked lately, forgotten on the database's word (started by startServing). */
+  sessionCache: SessionCache;
   /** Outcomes for metrics (../metrics/ with METRICS_PORT; NO_METRICS otherwise). */
   metrics: AuthMetrics;
 }
 
 export interface Runtime extends Services {
   config: Config;
-  /** Stops what the start-up steps started, in order: revocation feed, throttle store, hashing threads, database. */
+  /** Stops what the start-up steps started, in order: revocation feed, session cache, throttle store, hashing threads, database. */
   close(): Promise<void>;
 }
 
@@ -105,6 +108,7 @@ export function createServices(
       { db, now, log: options.log },
       { ...config.revocationFeed, windowMs: jwt.accessTtlMs + jwt.leewayMs, pageSize: FEED_PAGE_SIZE },
     ),
+    sessionCache: new SessionCache({ db, log: options.log }, config.sessionCache),
     metrics,
   };
 }
@@ -120,6 +124,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   const services = createServices(db, config, options);
   const close = async () => {
     await services.revocations.close();
+    await services.sessionCache.close();
     await services.throttle.close();
     await services.passwords.close();
     await db.close();
@@ -142,11 +147,15 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
  * The steps only a serving process needs: the hashing threads and the dummy hash (so that the
  * first unknown-user login costs what any login costs), the failure floor timed on the hashes
  * in the users table (so that no failed login tells which kind of hash it checked), the
- * throttle's store (Redis), and the revocation feed's tail (LISTEN), when the feed is on.
+ * throttle's store (Redis), the revocation feed's tail (LISTEN), when the feed is on, and the
+ * session cache's LISTEN (a process that never starts it, such as the CLI, reads every state).
  */
-export async function startServing(services: Pick<Services, 'db' | 'passwords' | 'throttle' | 'revocations'>): Promise<void> {
+export async function startServing(
+  services: Pick<Services, 'db' | 'passwords' | 'throttle' | 'revocations' | 'sessionCache'>,
+): Promise<void> {
   await services.passwords.warmUp();
   await calibrateFailureFloor(services);
   await services.throttle.connect();
   await services.revocations.start();
+  await services.sessionCache.start();
 }

@@ -70,7 +70,10 @@ function worker() {
     let claims = verified.get(token);
     if (!claims) {
       const [h, p, s] = token.split('.');
-      if (!s || !verify('sha256', Buffer.from(`${h}.${p}`), { key: verifyKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(s, 'base64url')))
+      if (
+        !s ||
+        !verify('sha256', Buffer.from(`${h}.${p}`), { key: verifyKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(s, 'base64url'))
+      )
         return null;
       claims = JSON.parse(Buffer.from(p, 'base64url').toString());
       if (verified.size > 10_000) verified.clear();
@@ -81,7 +84,11 @@ function worker() {
 
   const answer = (res, status, body) => {
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      'cache-control': 'no-store',
+    });
     res.end(text);
   };
   const invalid = (res) => answer(res, 401, { detail: 'Token is invalid', code: 'token_not_valid' });
@@ -105,7 +112,8 @@ function worker() {
       jsonBody(req, res, async (body) => {
         const userId = Number(/^bench(\d+)$/.exec(body.username)?.[1] ?? Number.NaN) + 1;
         const ok = await argon2Verify(LIMIT_HASH, String(body.password));
-        if (!ok || !Number.isInteger(userId)) return answer(res, 401, { detail: 'No active account found with the given credentials' });
+        if (!ok || !Number.isInteger(userId))
+          return answer(res, 401, { detail: 'No active account found with the given credentials' });
         const sid = randomUUID();
         answer(res, 200, {
           refresh: signToken('refresh', claimsFor('refresh', userId, sid, REFRESH_TTL_S)),
@@ -129,7 +137,13 @@ function worker() {
   };
 
   const server = https.createServer(
-    { cert: LIMIT_CERT, key: LIMIT_KEY, ecdhCurve: 'X25519:prime256v1:secp384r1', minVersion: 'TLSv1.2', keepAliveTimeout: 72_000 },
+    {
+      cert: LIMIT_CERT,
+      key: LIMIT_KEY,
+      ecdhCurve: 'X25519:prime256v1:secp384r1',
+      minVersion: 'TLSv1.2',
+      keepAliveTimeout: 72_000,
+    },
     (req, res) => {
       const route = routes[`${req.method} ${req.url}`];
       if (!route) return answer(res, 404, { detail: 'Not found' });

@@ -113,10 +113,11 @@ async function createBenchUsers(databaseUrl, count, server = SERVER) {
 
 /**
  * Starts our service (`node dist/src/main.js`) on a fresh database; returns a handle. `server`:
- * the package directory of another build (a baseline, for side-by-side figures).
+ * the package directory of another build (a baseline, for side-by-side figures). `joining`: the
+ * URL of a database another instance started on (a second instance: nothing recreated or created).
  */
-export async function startOurs({ adminUrl, port, users, env = {}, database = 'auth_service_bench', server = SERVER }) {
-  const databaseUrl = await recreateDatabase(adminUrl, database);
+export async function startOurs({ adminUrl, port, users, env = {}, database = 'auth_service_bench', server = SERVER, joining }) {
+  const databaseUrl = joining ?? (await recreateDatabase(adminUrl, database));
   const dataDir = mkdtempSync(join(tmpdir(), 'auth-bench-'));
   const child = spawn(process.execPath, ['dist/src/main.js'], {
     cwd: server,
@@ -144,7 +145,7 @@ export async function startOurs({ adminUrl, port, users, env = {}, database = 'a
       waitFor(async () => (await request(base, 'GET', '/auth/health/ready/')).status === 200, `our service on ${base}`),
       exited.then((code) => Promise.reject(new Error(`our service exited with ${code}: ${stderr}`))),
     ]);
-    await createBenchUsers(databaseUrl, users, server);
+    if (!joining) await createBenchUsers(databaseUrl, users, server);
   } catch (err) {
     child.kill('SIGTERM');
     await exited;

@@ -11,6 +11,7 @@ import type { AuditLog } from './audit.js';
 import type { Clock, RequestContext } from './context.js';
 import type { AuthMetrics } from './metrics.js';
 import { type RotationPolicy, revokeForReuse } from './refresh.js';
+import type { SessionCache } from './session-cache.js';
 import { judgeRefresh } from './session-rule.js';
 import { type LegacyTokens, refreshTokenOf } from './simplejwt/legacy-tokens.js';
 import type { Tokens } from './tokens.js';
@@ -24,6 +25,7 @@ export interface LogoutDeps {
   now: Clock;
   rotation: RotationPolicy;
   metrics: Pick<AuthMetrics, 'sessionsRevoked'>;
+  sessionCache: Pick<SessionCache, 'settle'>;
 }
 
 export async function logout(deps: LogoutDeps, token: string, ctx: RequestContext): Promise<void> {
@@ -42,7 +44,9 @@ export async function logout(deps: LogoutDeps, token: string, ctx: RequestContex
     await revokeForReuse(deps, tx, claims, ctx, now);
     return false;
   });
-  // The reuse revocation commits; only then is the presenter told no.
+  // The reuse revocation commits; only then is the presenter told no. Either way, no answer
+  // before every instance has been sent the change (session-cache.ts).
+  await deps.sessionCache.settle({ sessionId: claims.sid });
   deps.metrics.sessionsRevoked(loggedOut ? 'logout' : 'refresh_token_reused', 1);
   if (!loggedOut) throw logoutFailed('reuse_detected');
 }
@@ -52,11 +56,13 @@ export interface LogoutAllDeps {
   audit: Pick<AuditLog, 'recordBestEffort'>;
   now: Clock;
   metrics: Pick<AuthMetrics, 'sessionsRevoked'>;
+  sessionCache: Pick<SessionCache, 'settle'>;
 }
 
 /** POST /auth/logout/all/: revoke every session of the authenticated user. */
 export async function logoutAll(deps: LogoutAllDeps, userId: number, ctx: RequestContext): Promise<number> {
   const revoked = await revokeUserSessions(deps.db, userId, 'logout_all', new Date(deps.now()));
+  await deps.sessionCache.settle({ userId });
   deps.metrics.sessionsRevoked('logout_all', revoked);
   await deps.audit.recordBestEffort({ event: 'logout_all', userId, details: { sessions: revoked } }, ctx);
   return revoked;

@@ -11,12 +11,14 @@ import { AuthError, invalidField } from '../errors.js';
 import type { AuditLog } from './audit.js';
 import type { Clock, RequestContext } from './context.js';
 import { checkPassword, type PasswordCheckDeps } from './password-check.js';
+import type { SessionCache } from './session-cache.js';
 import type { Identity } from './verify.js';
 
 export interface PasswordChangeDeps extends PasswordCheckDeps {
   passwords: Pick<PasswordHasher, 'verify' | 'verifyDummy' | 'hash'>;
   audit: Pick<AuditLog, 'throttled' | 'recordIn' | 'recordBestEffort'>;
   now: Clock;
+  sessionCache: Pick<SessionCache, 'settle'>;
 }
 
 /** Returns how many other sessions ended. */
@@ -44,6 +46,7 @@ export async function changePassword(
     return ended;
   });
   if (revoked === null) throw await refused(deps, caller, ctx);
+  if (revoked > 0) await deps.sessionCache.settle({ userId: user.id });
   return revoked;
 }
 

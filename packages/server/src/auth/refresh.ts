@@ -3,11 +3,12 @@
 // service (SIMPLEJWT_SIGNING_KEY) counts as the token of its imported session, and gets ours.
 import type { RefreshAnswer } from '@auth-service/protocol';
 import type { Database, Transaction } from '../db/port.js';
-import { findRefreshState, lockRefreshState, revokeSession, rotateSession } from '../db/repos/sessions.js';
+import { lockRefreshState, revokeSession, rotateSession } from '../db/repos/sessions.js';
 import { hasCode } from '../errors.js';
 import type { AuditLog } from './audit.js';
 import type { Clock, RequestContext } from './context.js';
 import { type AuthMetrics, type RefreshOutcome, tokenFailure } from './metrics.js';
+import type { SessionCache } from './session-cache.js';
 import { judgeRefresh, sessionRefused } from './session-rule.js';
 import { noteSessionUse } from './sessions.js';
 import { type LegacyTokens, refreshTokenOf, type SessionToken } from './simplejwt/legacy-tokens.js';
@@ -29,6 +30,7 @@ export interface RefreshDeps {
   now: Clock;
   rotation: RotationPolicy;
   metrics: Pick<AuthMetrics, 'refresh' | 'sessionsRevoked'>;
+  sessionCache: Pick<SessionCache, 'state' | 'used' | 'settle' | 'forget'>;
 }
 
 export async function refresh(deps: RefreshDeps, token: string, ctx: RequestContext): Promise<RefreshAnswer> {
@@ -47,11 +49,13 @@ type Refreshed = { answer: RefreshAnswer; outcome: RefreshOutcome };
 async function attempt(deps: RefreshDeps, token: string, ctx: RequestContext): Promise<Refreshed> {
   const claims = await refreshTokenOf(deps, token);
   if (deps.rotation.enabled) return rotate(deps, claims, ctx);
-  const state = await findRefreshState(deps.db, claims.sid);
+  const state = await deps.sessionCache.state(deps.db, claims.sid);
   const now = deps.now();
   const judged = judgeRefresh(state, claims, now, deps.rotation.graceMs);
   if (!judged.ok) throw sessionRefused(judged.refusal);
-  if (state) await noteSessionUse(deps.db, claims.sid, state.lastUsedAt, now);
+  if (state && (await noteSessionUse(deps.db, claims.sid, state.lastUsedAt, now))) {
+    deps.sessionCache.used(claims.sid, new Date(now));
+  }
   return { answer: { access: mintAccess(deps, claims) }, outcome: 'ok' };
 }
 
@@ -88,9 +92,11 @@ async function rotate(deps: RefreshDeps, claims: SessionToken, ctx: RequestConte
     return { reused: true };
   });
   if ('reused' in outcome) {
+    await deps.sessionCache.settle({ sessionId: claims.sid });
     deps.metrics.sessionsRevoked('refresh_token_reused', 1);
     throw sessionRefused('reuse_detected');
   }
+  deps.sessionCache.forget(claims.sid);
   return outcome.ok;
 }
 

@@ -24,7 +24,7 @@ export function judgeSession(state: SessionState | null, userId: number): Judgem
 
 /** Steps 1-4 for a refresh token: accepted as the current one, or as a retry within the grace period. */
 export function judgeRefresh(
-  state: RefreshState | null,
+  state: Omit<RefreshState, 'successorToken'> | null,
   token: { user_id: number; jti: string },
   now: number,
   rotationGraceMs: number,

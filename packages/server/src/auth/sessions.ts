@@ -9,6 +9,7 @@ import { revokeLiveSession, touchSession } from '../db/repos/user-sessions.js';
 import { AuthError } from '../errors.js';
 import type { AuditLog } from './audit.js';
 import type { Clock, RequestContext } from './context.js';
+import type { SessionCache } from './session-cache.js';
 
 /**
  * How stale `last_used` may get: a refresh writes it only when it is older than this, so that
@@ -23,6 +24,7 @@ export interface SessionsDeps {
   db: Database;
   audit: Pick<AuditLog, 'recordIn'>;
   now: Clock;
+  sessionCache: Pick<SessionCache, 'settle'>;
 }
 
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -59,6 +61,7 @@ export async function endSession(deps: SessionsDeps, userId: number, sessionId: 
     if (revoked === null) throw sessionNotFound();
     await deps.audit.recordIn(tx, { event: 'session_ended', userId, details: { sid: sessionId.toLowerCase() } }, ctx);
   });
+  await deps.sessionCache.settle({ sessionId: sessionId.toLowerCase() });
 }
 
 /** `sessions revoke <id>`: ends any user's live session, for an operator; returns its user id. */
@@ -73,10 +76,11 @@ export async function revokeSessionById(deps: SessionsDeps, sessionId: string, c
   });
 }
 
-/** After an accepted refresh: records the use, unless it was recorded within the interval. */
-export async function noteSessionUse(db: Database, sessionId: string, lastUsedAt: Date, now: number): Promise<void> {
-  if (now - lastUsedAt.getTime() < LAST_USED_INTERVAL_MS) return;
+/** After an accepted refresh: records the use, unless it was recorded within the interval; says whether it wrote. */
+export async function noteSessionUse(db: Database, sessionId: string, lastUsedAt: Date, now: number): Promise<boolean> {
+  if (now - lastUsedAt.getTime() < LAST_USED_INTERVAL_MS) return false;
   await touchSession(db, sessionId, new Date(now), new Date(now - LAST_USED_INTERVAL_MS));
+  return true;
 }
 
 function sessionNotFound(): AuthError {

@@ -1,13 +1,14 @@
 // Access-token checks for /auth/me/ and every Bearer route, and /auth/token/verify/: a valid
-// signature is not enough, the session must be live by the session rule (one database read).
+// signature is not enough, the session must be live by the session rule (one database read, or
+// none when the session cache holds its state: session-cache.ts).
 // With SIMPLEJWT_SIGNING_KEY, tokens of the old service are read too (simplejwt/legacy-tokens.ts).
 import { MESSAGES } from '@auth-service/protocol';
 import type { Database } from '../db/port.js';
-import { findAccessState, findRefreshState } from '../db/repos/sessions.js';
 import { AuthError, hasCode, type SessionRefusal } from '../errors.js';
 import type { Clock } from './context.js';
 import { type AuthMetrics, tokenFailure, type VerifyKind } from './metrics.js';
 import type { RotationPolicy } from './refresh.js';
+import type { SessionCache } from './session-cache.js';
 import { judgeRefresh, judgeSession, sessionRefused } from './session-rule.js';
 import {
   type AccessToken,
@@ -32,6 +33,7 @@ export interface AuthenticateDeps {
   legacy?: LegacyTokens;
   now: Clock;
   metrics: Pick<AuthMetrics, 'verification'>;
+  sessionCache: Pick<SessionCache, 'state'>;
 }
 
 /** Counts the outcome of a token check. */
@@ -84,7 +86,7 @@ async function check(deps: VerifyDeps, token: string): Promise<void> {
     return;
   }
   const claims = await refreshTokenOf(deps, token);
-  const judged = judgeRefresh(await findRefreshState(deps.db, claims.sid), claims, deps.now(), deps.rotation.graceMs);
+  const judged = judgeRefresh(await deps.sessionCache.state(deps.db, claims.sid), claims, deps.now(), deps.rotation.graceMs);
   if (!judged.ok) throw sessionRefused(judged.refusal);
 }
 
@@ -92,7 +94,7 @@ type AccessJudgement = { ok: true; username: string } | { ok: false; refusal: Se
 
 async function judgeAccess(deps: AuthenticateDeps, access: AccessToken): Promise<AccessJudgement> {
   if (access.legacy) return judgeLegacyAccess(deps, access.user_id);
-  const state = await findAccessState(deps.db, access.sid);
+  const state = await deps.sessionCache.state(deps.db, access.sid);
   const judged = judgeSession(state, access.user_id);
   if (!judged.ok) return judged;
   return { ok: true, username: state?.username ?? '' };

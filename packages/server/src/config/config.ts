@@ -84,6 +84,8 @@ export interface Config {
     readonly maxSubscribers: number;
     readonly maxBacklogBytes: number;
   };
+  /** auth/session-cache.ts: SESSION_CACHE_TTL (0: off), SESSION_CACHE_SIZE. */
+  readonly sessionCache: { readonly ttlMs: number; readonly maxEntries: number };
   readonly purge: { readonly intervalMs: number; readonly batchSize: number; readonly auditRetentionMs: number };
   readonly workers: number;
   readonly logLevel: string;
@@ -137,6 +139,10 @@ export function parseConfig(environment: Env = process.env): Config {
     },
     connections: parseConnections(env),
     revocationFeed: parseRevocationFeed(env),
+    sessionCache: {
+      ttlMs: durationMs(env, 'SESSION_CACHE_TTL', '5s', 0),
+      maxEntries: integer(env, 'SESSION_CACHE_SIZE', 100_000, 1, 10_000_000),
+    },
     purge: {
       intervalMs: durationMs(env, 'PURGE_INTERVAL', '10m', 0),
       batchSize: integer(env, 'PURGE_BATCH_SIZE', 1000, 1, 100_000),

@@ -25,15 +25,21 @@ export interface Database extends Queryable {
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
   /**
-   * LISTEN on `channel`: `onNotify` runs on every NOTIFY on it, and once more each time the
-   * listening connection comes back after a loss (notifications sent while it was away are
-   * gone, so the caller catches up by reading). Resolves with a stopper.
+   * LISTEN on `channel`: `onNotify` runs with the payload of every NOTIFY on it, and once more,
+   * with '', each time the listening connection comes back after a loss (notifications sent
+   * while it was away are gone, so the caller catches up by reading). `onState` hears whether
+   * notifications can arrive at all: true once the LISTEN is in place (and again after each
+   * reconnect, before that ''), false the moment the connection is lost. Never true where
+   * nothing can be heard (behind a transaction pooler without DATABASE_LISTEN_URL). Resolves
+   * with a stopper.
    */
-  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  listen(channel: string, onNotify: (payload: string) => void, onState?: ListenState): Promise<() => Promise<void>>;
   /** The connection pool now, and its failures since start (PostgreSQL; PGlite has no pool). */
   stats?(): PoolStats;
   close(): Promise<void>;
 }
+
+export type ListenState = (listening: boolean) => void;
 
 export interface PoolStats {
   /** Connections open, idle among them, and requests waiting for one. */

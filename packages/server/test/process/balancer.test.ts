@@ -1,7 +1,7 @@
 // Three real instances on one PostgreSQL behind a real HAProxy (round robin, TLS passthrough,
 // health check on /auth/health/ready/), as docs/scaling.md describes: started together on an
 // empty database they migrate once; a logout through the balancer is refused by every
-// instance at once; the login throttle is one counter for all (on the database, and on Redis);
+// instance at once, with the session's state cached in every worker (auth/session-cache.ts); the login throttle is one counter for all (on the database, and on Redis);
 // `keys rotate` and `keys rotate --now` run once by the CLI reach every instance, and none
 // refuses a token another signed; a rolling restart under a steady mixed load fails nothing.
 import assert from 'node:assert/strict';
@@ -68,12 +68,30 @@ if (runnable) {
       assert.equal(keys.rows[0]?.n, 1, 'one first signing key, created by one of them');
     });
 
-    test('a logout through the balancer: every instance refuses the session at once', async () => {
-      const pair = await fleet.balancer.login('alice');
-      for (const instance of fleet.instances) assert.equal((await instance.get('/auth/me/', bearer(pair.access))).status, 200);
-      assert.equal((await fleet.balancer.post('/auth/logout/', { refresh_token: pair.refresh })).status, 200);
-      for (const [i, instance] of fleet.instances.entries()) await pairRefused(instance, pair, `instance ${i}`);
-      await pairRefused(fleet.balancer, pair, 'through the balancer');
+    test('a logout through the balancer: every instance refuses the session at once, its cache warm', async () => {
+      // Ten rounds; in each, every worker of every instance has the session's state in its
+      // session cache (parallel requests open parallel connections, spread over the workers).
+      for (let round = 0; round < 10; round++) {
+        const pair = await fleet.balancer.login('alice');
+        for (const instance of fleet.instances) {
+          const warm = await Promise.all(Array.from({ length: 4 }, () => instance.get('/auth/me/', bearer(pair.access))));
+          assert.deepEqual(
+            warm.map((res) => res.status),
+            [200, 200, 200, 200],
+          );
+        }
+        assert.equal((await fleet.balancer.post('/auth/logout/', { refresh_token: pair.refresh })).status, 200);
+        for (const [i, instance] of fleet.instances.entries()) {
+          const checks = await Promise.all(Array.from({ length: 4 }, () => instance.get('/auth/me/', bearer(pair.access))));
+          assert.deepEqual(
+            checks.map((res) => res.status),
+            [401, 401, 401, 401],
+            `round ${round}, instance ${i}`,
+          );
+          await pairRefused(instance, pair, `round ${round}, instance ${i}`);
+        }
+        await pairRefused(fleet.balancer, pair, 'through the balancer');
+      }
       const sessions = await fleet.balancer.sessions();
       for (const name of ['s0', 's1', 's2'])
         assert.ok((sessions[name] ?? 0) > 0, `round robin reached ${name}: ${JSON.stringify(sessions)}`);

@@ -19,8 +19,9 @@ export async function openPglite(dataDir: string | 'memory'): Promise<Database> 
       await db.query('SELECT 1');
     },
     // In-process: PGlite delivers a NOTIFY to its listeners when the transaction commits.
-    async listen(channel, onNotify) {
-      const stop = await db.listen(channel, () => onNotify());
+    async listen(channel, onNotify, onState) {
+      const stop = await db.listen(channel, (payload) => onNotify(payload));
+      onState?.(true); // in-process: nothing can come between this listener and the database
       return async () => {
         if (!db.closed) await stop();
       };

@@ -9,6 +9,7 @@
 //   (postgres.ts sends unnamed ones);
 // - LISTEN holds a session: it goes to DATABASE_LISTEN_URL, a direct connection, when set;
 //   otherwise the revocation feed relies on its polling alone (REVOCATION_FEED_POLL_INTERVAL).
+import type { ListenState } from '../port.js';
 import type { ListenerOptions } from './postgres-listener.js';
 import { listenPostgres } from './postgres-listener.js';
 
@@ -41,9 +42,10 @@ export function beginStatement(options: PoolerOptions): string {
 export function poolerListen(
   options: PoolerOptions & ListenerOptions,
   channel: string,
-  onNotify: () => void,
+  onNotify: (payload: string) => void,
+  onState?: ListenState,
 ): Promise<() => Promise<void>> | null {
   if (!behindPooler(options)) return null;
   if (!options.listenUrl) return Promise.resolve(async () => {});
-  return listenPostgres({ ...options, url: options.listenUrl }, channel, onNotify);
+  return listenPostgres({ ...options, url: options.listenUrl }, channel, onNotify, onState);
 }

@@ -2,6 +2,7 @@
 // that connection is lost it is opened again with a growing delay, and the caller is told once
 // it is back: notifications sent meanwhile were not queued anywhere, so it must read to catch up.
 import pg from 'pg';
+import type { ListenState } from '../port.js';
 
 export interface ListenerOptions {
   url: string;
@@ -12,7 +13,12 @@ export interface ListenerOptions {
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 10_000;
 
-export async function listenPostgres(options: ListenerOptions, channel: string, onNotify: () => void) {
+export async function listenPostgres(
+  options: ListenerOptions,
+  channel: string,
+  onNotify: (payload: string) => void,
+  onState: ListenState = () => {},
+) {
   let stopped = false;
   let client: pg.Client | null = null;
   let retryMs = RETRY_MIN_MS;
@@ -26,7 +32,7 @@ export async function listenPostgres(options: ListenerOptions, channel: string, 
       application_name: 'auth-service listener',
     });
     next.on('notification', (message) => {
-      if (message.channel === channel) onNotify();
+      if (message.channel === channel) onNotify(message.payload ?? '');
     });
     next.on('error', (err) => lost(next, err));
     next.on('end', () => lost(next, new Error('listener connection ended')));
@@ -36,11 +42,13 @@ export async function listenPostgres(options: ListenerOptions, channel: string, 
     if (stopped) return void (await next.end().catch(() => {}));
     client = next;
     retryMs = RETRY_MIN_MS;
+    onState(true);
   };
 
   const lost = (which: pg.Client, err: Error) => {
     if (stopped || client !== which) return;
     client = null;
+    onState(false);
     options.onError?.(err);
     which.end().catch(() => {});
     schedule();
@@ -50,7 +58,7 @@ export async function listenPostgres(options: ListenerOptions, channel: string, 
     timer = setTimeout(async () => {
       try {
         await connect();
-        onNotify(); // back: catch up on what was committed while away
+        onNotify(''); // back: catch up on what was committed while away
       } catch (err) {
         options.onError?.(err as Error);
         retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);

@@ -76,7 +76,8 @@ export function openPostgres(options: PostgresOptions): Database {
     async ping() {
       await run(pool, 'SELECT 1', undefined, false);
     },
-    listen: (channel, onNotify) => poolerListen(options, channel, onNotify) ?? listenPostgres(options, channel, onNotify),
+    listen: (channel, onNotify, onState) =>
+      poolerListen(options, channel, onNotify, onState) ?? listenPostgres(options, channel, onNotify, onState),
     stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, errors }),
     close: () => pool.end(),
   };

@@ -21,11 +21,6 @@ export interface SessionState {
   revokedAt: Date | null;
 }
 
-/** What an access-token check answers with: the session's state and its user's name. */
-export interface AccessState extends SessionState {
-  username: string;
-}
-
 /** What a refresh-token check needs, read in one round trip (the session joined with its user). */
 export interface RefreshState extends SessionState {
   refreshJti: string;
@@ -62,11 +57,22 @@ const REFRESH_SELECT = `SELECT s.user_id AS "userId", s.refresh_jti AS "refreshJ
   coalesce(s.last_used_at, s.created_at) AS "lastUsedAt"
   FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1`;
 
-const refreshState = (row: RefreshState | null): RefreshState | null =>
+const refreshState = <T extends Pick<RefreshState, 'refreshJti' | 'previousJti'>>(row: T | null): T | null =>
   row && { ...row, refreshJti: jtiOf(row.refreshJti), previousJti: optionalJtiOf(row.previousJti) };
 
-export async function findRefreshState(db: Queryable, sessionId: string): Promise<RefreshState | null> {
-  return refreshState(await one<RefreshState>(db, REFRESH_SELECT, [sessionId]));
+/**
+ * Everything a token check of either type reads, in one round trip: what the session cache
+ * keeps. Not the successor token (a live credential, and only the rotation's locked read needs it).
+ */
+export type CheckedState = Omit<RefreshState, 'successorToken'> & { username: string };
+
+const CHECKED_SELECT = `SELECT u.username, s.user_id AS "userId", s.refresh_jti AS "refreshJti", s.previous_jti AS "previousJti",
+  s.rotated_at AS "rotatedAt", s.revoked_at AS "revokedAt", u.is_active AS "isActive",
+  coalesce(s.last_used_at, s.created_at) AS "lastUsedAt"
+  FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1`;
+
+export async function findCheckedState(db: Queryable, sessionId: string): Promise<CheckedState | null> {
+  return refreshState(await one<CheckedState>(db, CHECKED_SELECT, [sessionId]));
 }
 
 /** The same read, locking the session row until the transaction ends (rotation, logout). */
@@ -87,15 +93,6 @@ export async function rotateSession(
        imported_from = NULL, last_used_at = $4
      WHERE id = $1`,
     [sessionId, next.refreshJti, next.previousJti, next.rotatedAt, next.successorToken, next.expiresAt],
-  );
-}
-
-export function findAccessState(db: Queryable, sessionId: string): Promise<AccessState | null> {
-  return one<AccessState>(
-    db,
-    `SELECT u.id AS "userId", u.username, u.is_active AS "isActive", s.revoked_at AS "revokedAt"
-     FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1`,
-    [sessionId],
   );
 }
 
