@@ -3,6 +3,18 @@
 // across every instance: INSERT … ON CONFLICT DO UPDATE computes from the row it has locked.
 import { one, type Queryable } from '../port.js';
 
+/**
+ * Every statement here commits without waiting for its WAL to reach the disk
+ * (synchronous_commit = off for its own implicit transaction; PostgreSQL applies the setting in
+ * force at commit, and `set_config(…, true)` scopes it to the transaction, so nothing leaks to
+ * the connection, behind a transaction pooler either). A database crash can then forget the
+ * last fraction of a second of throttle writes (at most 3 × wal_writer_delay, 600 ms by
+ * default): a few failures uncounted, or a turn that its lease expires instead. Nothing a
+ * client was told depends on them, and a login waits for five flushes fewer
+ * (docs/performance.md). Sessions, audit events and revocations stay synchronous.
+ */
+const RELAXED = "set_config('synchronous_commit', 'off', true) AS relaxed";
+
 /** Granted: a turn is held until settled or expired; wait: every turn is taken; Date: refused until then. */
 export type TurnAnswer = 'granted' | 'wait' | Date;
 /** How an attempt ended: a right password, a failure (wrong, unknown, disabled), or no verdict. */
@@ -40,7 +52,7 @@ export async function takeAccountTurn(db: Queryable, key: string, id: string, no
   const row = await one<{ granted: boolean; blockedUntil: Date | null }>(
     db,
     `WITH p AS (SELECT $3::timestamptz AS now, $6::int AS free, make_interval(secs => $7::float8 / 1000) AS memory,
-                       jsonb_build_object($2::text, $5::float8) AS lease)
+                       jsonb_build_object($2::text, $5::float8) AS lease, ${RELAXED})
      INSERT INTO login_throttle AS t (key, failures, window_start, updated_at, leases)
      SELECT $1, 0, p.now, p.now, p.lease FROM p
      ON CONFLICT (key) DO UPDATE SET (failures, blocked_until, leases, updated_at) = (
@@ -67,7 +79,7 @@ export async function takeClientTurn(db: Queryable, key: string, id: string, now
   const row = await one<{ granted: boolean; failures: number; windowStart: Date }>(
     db,
     `WITH p AS (SELECT $3::timestamptz AS now, $6::int AS lim, make_interval(secs => $7::float8 / 1000) AS win,
-                       jsonb_build_object($2::text, $5::float8) AS lease)
+                       jsonb_build_object($2::text, $5::float8) AS lease, ${RELAXED})
      INSERT INTO login_throttle AS t (key, failures, window_start, updated_at, leases)
      SELECT $1, 0, p.now, p.now, p.lease FROM p
      ON CONFLICT (key) DO UPDATE SET (failures, leases, updated_at) = (
@@ -100,7 +112,7 @@ export async function settleAccountTurn(
   // The exponent is capped: 2^60 x base is past any maximum delay, and an uncapped power()
   // overflows (an error, for every later login of the account) after ~1000 failures.
   await db.query(
-    `WITH p AS (SELECT $3::timestamptz AS now, $4::int AS free, $5::float8 AS base, $6::float8 AS max)
+    `WITH p AS (SELECT $3::timestamptz AS now, $4::int AS free, $5::float8 AS base, $6::float8 AS max, ${RELAXED})
      INSERT INTO login_throttle AS t (key, failures, window_start, blocked_until, updated_at)
      SELECT $1, 1, p.now, CASE WHEN p.free <= 1 THEN p.now + make_interval(secs => p.base / 1000) END, p.now FROM p
      ON CONFLICT (key) DO UPDATE SET
@@ -125,7 +137,7 @@ export async function settleClientTurn(
 ): Promise<void> {
   if (outcome !== 'failure') return endTurn(db, key, id, false);
   await db.query(
-    `WITH p AS (SELECT $3::timestamptz AS now, make_interval(secs => $4::float8 / 1000) AS win)
+    `WITH p AS (SELECT $3::timestamptz AS now, make_interval(secs => $4::float8 / 1000) AS win, ${RELAXED})
      INSERT INTO login_throttle AS t (key, failures, window_start, updated_at) SELECT $1, 1, p.now, p.now FROM p
      ON CONFLICT (key) DO UPDATE SET
        failures = CASE WHEN t.window_start <= (SELECT now - win FROM p) THEN 1 ELSE t.failures + 1 END,
@@ -144,11 +156,13 @@ async function endTurn(db: Queryable, key: string, id: string, reset: boolean): 
   await db.query(
     `WITH gone AS (
        DELETE FROM login_throttle
-       WHERE key = $1 AND leases - $2::text = '{}'::jsonb AND (failures = 0 OR $3::boolean) RETURNING 1)
-     UPDATE login_throttle SET leases = leases - $2::text,
-       failures = CASE WHEN $3::boolean THEN 0 ELSE failures END,
-       blocked_until = CASE WHEN $3::boolean THEN NULL ELSE blocked_until END
-     WHERE key = $1 AND NOT EXISTS (SELECT 1 FROM gone)`,
+       WHERE key = $1 AND leases - $2::text = '{}'::jsonb AND (failures = 0 OR $3::boolean) RETURNING 1),
+     kept AS (
+       UPDATE login_throttle SET leases = leases - $2::text,
+         failures = CASE WHEN $3::boolean THEN 0 ELSE failures END,
+         blocked_until = CASE WHEN $3::boolean THEN NULL ELSE blocked_until END
+       WHERE key = $1 AND NOT EXISTS (SELECT 1 FROM gone) RETURNING 1)
+     SELECT ${RELAXED}`,
     [key, id, reset],
   );
 }
