@@ -5,7 +5,7 @@
 // cache warm in two instances, a logout through one is refused by the other at once, round
 // after round; SESSION_CACHE_TTL=0 reads the database on every check.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { CLI_CONTEXT } from '../src/auth/context.js';
 import { SESSION_CHANGES_CHANNEL, SessionCache } from '../src/auth/session-cache.js';
 import { disableUser } from '../src/auth/users.js';
@@ -14,6 +14,7 @@ import { SILENT_LOGGER } from '../src/logger.js';
 import { anotherInstance, DRIVERS, type TestApp, useTestApp } from './helpers/app.js';
 import { bearer, type Endpoint, expectCode, injectEndpoint, pairRefused, type TokenPair } from './helpers/endpoint.js';
 import { sleep } from './helpers/process.js';
+import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
 
 const TRIGGER = 'sessions_announce_changes';
 
@@ -235,6 +236,34 @@ if (DRIVERS.includes('postgres')) {
       assert.equal(await meStatus(t.api, pair), 401, 'read from the database');
       await until(() => t.deps.sessionCache.serving, 'the LISTEN is back');
       assert.equal(t.deps.sessionCache.size, 0, 'nothing from before survives');
+      assert.equal(await meStatus(t.api, pair), 401);
+    });
+  });
+}
+
+if (DRIVERS.includes('postgres')) {
+  describe('session cache, its LISTEN connection gone silent (postgres)', () => {
+    // The LISTEN goes through a relay that the test silences (a half-open connection: no error,
+    // no end); queries go direct (DATABASE_LISTEN_URL is the separate URL for LISTEN).
+    let proxy: TcpProxy;
+    const t = useTestApp('postgres', {}, undefined, async (url) => {
+      proxy = await startTcpProxy(Number(new URL(url).port || 5432));
+      const listen = new URL(url);
+      listen.port = String(proxy.port);
+      return { DATABASE_POOLER: 'transaction', DATABASE_LISTEN_URL: listen.toString() };
+    });
+    after(() => proxy?.close());
+
+    test('the heartbeat stops coming back: the cache stops serving, then reopens its LISTEN', async () => {
+      await t.user('ida');
+      await serving(t);
+      const pair = await login(t, 'ida');
+      assert.equal(await meStatus(t.api, pair), 200);
+      proxy.silence();
+      await until(() => !t.deps.sessionCache.serving, 'the silence is noticed', 10_000);
+      await revokeUnannounced(t.db, sidOf(pair.access));
+      assert.equal(await meStatus(t.api, pair), 401, 'read from the database');
+      await until(() => t.deps.sessionCache.serving, 'a new LISTEN', 10_000);
       assert.equal(await meStatus(t.api, pair), 401);
     });
   });

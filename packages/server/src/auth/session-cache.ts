@@ -46,6 +46,9 @@ export class SessionCache {
   private readonly forgotten = new Map<string, number>();
   private readonly members: Members;
   private listening = false;
+  /** When the current LISTEN came up: its first heartbeat is due within LIVENESS_MS of it. */
+  private listeningSince = 0;
+  private reopening = false;
   private unlisten: (() => Promise<void>) | null = null;
   private heartbeat: NodeJS.Timeout | undefined;
 
@@ -74,13 +77,17 @@ export class SessionCache {
   /** Starts listening; until its own heartbeat has come back, every check reads the database. */
   async start(): Promise<void> {
     if (!this.enabled || this.unlisten) return;
+    await this.listen();
+    this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  private async listen(): Promise<void> {
     this.unlisten = await this.deps.db.listen(
       SESSION_CHANGES_CHANNEL,
       (payload) => this.heard(payload),
       (up) => this.listeningChanged(up),
     );
-    this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
-    this.heartbeat.unref();
   }
 
   async close(): Promise<void> {
@@ -184,13 +191,38 @@ export class SessionCache {
 
   private beat(): void {
     if (!this.listening) return;
+    if (!this.members.heardSelf() && Date.now() - this.listeningSince > LIVENESS_MS) {
+      this.reopen();
+      return;
+    }
     this.members.heartbeat().catch(() => {}); // a database that does not answer: the heartbeat lapses, the cache stops serving
+  }
+
+  /**
+   * The connection says it is up, yet our heartbeats do not come back: a silent connection
+   * (half-open after a network failure or a failover) that TCP would notice only after its
+   * keepalive gives up. It is replaced by a new one.
+   */
+  private reopen(): void {
+    if (this.reopening || !this.unlisten) return;
+    this.reopening = true;
+    this.deps.log.warn({ livenessMs: LIVENESS_MS }, 'session cache: heartbeats do not come back; reopening the LISTEN');
+    this.listeningChanged(false);
+    // Not waited for: ending a connection whose peer is gone may itself hang until TCP gives up.
+    this.unlisten().catch(() => {});
+    this.unlisten = null;
+    this.listen()
+      .catch((err) => this.deps.log.warn({ err }, 'session cache: reopening the LISTEN failed'))
+      .finally(() => {
+        this.reopening = false;
+      });
   }
 
   private listeningChanged(up: boolean): void {
     // Either way nothing cached before may be trusted: while down, changes went unheard.
     this.resync();
     this.listening = up;
+    if (up) this.listeningSince = Date.now();
     if (up) this.beat();
     else this.members.abandon();
   }

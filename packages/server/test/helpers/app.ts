@@ -41,7 +41,15 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(driver: Driver, env: Record<string, string> = {}, clock = new TestClock()): Promise<TestApp> {
+/** Settings that depend on the test database's URL (PostgreSQL only). */
+export type EnvFor = (databaseUrl: string) => Promise<Record<string, string>>;
+
+export async function createTestApp(
+  driver: Driver,
+  env: Record<string, string> = {},
+  clock = new TestClock(),
+  envFor?: EnvFor,
+): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'auth-test-'));
   const pgdb = driver === 'postgres' ? await createTestDatabase() : undefined;
   const config = parseConfig({
@@ -50,6 +58,7 @@ export async function createTestApp(driver: Driver, env: Record<string, string> 
     LOGIN_CLIENT_LIMIT: '100000',
     ...(pgdb ? { DATABASE_URL: pgdb.url } : {}),
     ...env,
+    ...(pgdb && envFor ? await envFor(pgdb.url) : {}),
   });
   const database = pgdb ? openPostgres({ url: pgdb.url, ...config.db }) : await openPglite('memory');
   const deps = await openRuntime(config, { log: SILENT_LOGGER, now: clock.now, database, migrate: true });
@@ -77,10 +86,10 @@ export async function createTestApp(driver: Driver, env: Record<string, string> 
  * A test app for the enclosing describe(): built before its first test, closed after its last
  * (it registers both hooks itself). Its members are there once the tests run.
  */
-export function useTestApp(driver: Driver, env: Record<string, string> = {}, clock = new TestClock()): TestApp {
+export function useTestApp(driver: Driver, env: Record<string, string> = {}, clock = new TestClock(), envFor?: EnvFor): TestApp {
   const handle = {} as TestApp;
   before(async () => {
-    Object.assign(handle, await createTestApp(driver, env, clock));
+    Object.assign(handle, await createTestApp(driver, env, clock, envFor));
   });
   after(() => handle.close?.());
   return handle;

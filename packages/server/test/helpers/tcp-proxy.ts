@@ -9,6 +9,11 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Accepts again, on the same port. */
   restore(): Promise<void>;
+  /**
+   * The connections open now go silent: nothing more is relayed either way and nothing is
+   * closed (a peer gone without a word, a half-open connection). New connections work.
+   */
+  silence(): void;
   /** From now on relays to `targetPort` (a failover): the connections to the old target are dropped. */
   retarget(targetPort: number): void;
   close(): Promise<void>;
@@ -17,6 +22,7 @@ export interface TcpProxy {
 export async function startTcpProxy(initialTarget: number): Promise<TcpProxy> {
   let targetPort = initialTarget;
   const sockets = new Set<Socket>();
+  const silent = new WeakSet<Socket>();
   let server: Server | null = null;
   let port = 0;
   const listen = async () => {
@@ -27,7 +33,12 @@ export async function startTcpProxy(initialTarget: number): Promise<TcpProxy> {
         socket.on('close', () => sockets.delete(socket));
         socket.on('error', () => {});
       }
-      client.pipe(upstream).pipe(client);
+      const relay = (from: Socket, to: Socket) =>
+        from.on('data', (chunk) => {
+          if (!silent.has(from)) to.write(chunk);
+        });
+      relay(client, upstream);
+      relay(upstream, client);
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
@@ -49,6 +60,9 @@ export async function startTcpProxy(initialTarget: number): Promise<TcpProxy> {
     },
     cut,
     restore: listen,
+    silence() {
+      for (const socket of sockets) silent.add(socket);
+    },
     retarget(next) {
       targetPort = next;
       for (const socket of sockets) socket.destroy();
