@@ -7,7 +7,7 @@
 //   sql      an UPDATE of revoked_at from another connection (what the CLI or an operator's SQL
 //            does: nobody waits for the echo); counted from the COMMIT's return.
 // Reported per way: how many checks B still accepted afterwards, and the delay to B's first
-// refusal (p50, p99, max). `node scripts/bench-session-cache.js [--rounds N]` after a build.
+// refusal (p50, p99, max). `npm run bench:cache [-- --rounds N]` after a build.
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
