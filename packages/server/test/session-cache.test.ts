@@ -5,12 +5,17 @@
 // cache warm in two instances, a logout through one is refused by the other at once, round
 // after round; SESSION_CACHE_TTL=0 reads the database on every check.
 import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
 import { after, describe, test } from 'node:test';
 import { CLI_CONTEXT } from '../src/auth/context.js';
 import { SESSION_CHANGES_CHANNEL, SessionCache } from '../src/auth/session-cache.js';
+import { LIVENESS_MS } from '../src/auth/session-cache-members.js';
+import { revokeSessionById } from '../src/auth/sessions.js';
 import { disableUser } from '../src/auth/users.js';
+import { openPostgres } from '../src/db/drivers/postgres.js';
 import type { Database } from '../src/db/port.js';
 import { SILENT_LOGGER } from '../src/logger.js';
+import { openRuntime } from '../src/runtime.js';
 import { anotherInstance, DRIVERS, type TestApp, useTestApp } from './helpers/app.js';
 import { bearer, type Endpoint, expectCode, injectEndpoint, pairRefused, type TokenPair } from './helpers/endpoint.js';
 import { sleep } from './helpers/process.js';
@@ -143,6 +148,16 @@ for (const driver of DRIVERS) {
       }
     });
 
+    test('a live session deleted by hand is announced too', async () => {
+      await t.user('del');
+      await serving(t);
+      const pair = await login(t, 'del');
+      assert.equal(await meStatus(t.api, pair), 200);
+      await t.db.query('DELETE FROM sessions WHERE id = $1', [sidOf(pair.access)]);
+      // Well inside SESSION_CACHE_TTL (5 s): forgotten because it was announced, not because it expired.
+      await until(async () => (await meStatus(t.api, pair)) === 401, 'the deletion is heard', 2000);
+    });
+
     test('a change too long to list in a notification empties the cache', async () => {
       await t.user('dan');
       await serving(t);
@@ -217,6 +232,29 @@ if (DRIVERS.includes('postgres')) {
           await pairRefused(there, pair, `round ${round}`);
         }
       } finally {
+        await other.close();
+      }
+    });
+
+    test('a revocation by a process that does not listen (the CLI) returns once no cache can still serve it', async () => {
+      await t.user('jon');
+      const other = await anotherInstance(t);
+      const there = injectEndpoint(other.app);
+      const cli = await openRuntime(t.config, {
+        log: SILENT_LOGGER,
+        database: openPostgres({ url: t.config.databaseUrl ?? '', ...t.config.db }),
+      });
+      try {
+        await until(() => other.deps.sessionCache.serving, 'the other cache serves');
+        const pair = await login(t, 'jon');
+        assert.equal(await meStatus(there, pair), 200);
+        const started = performance.now();
+        await revokeSessionById(cli, sidOf(pair.access), CLI_CONTEXT);
+        // It cannot hear acks, and processes listen: it waited the liveness window out.
+        assert.ok(performance.now() - started >= LIVENESS_MS - 50, 'waited for the liveness window');
+        await pairRefused(there, pair, 'after the CLI returned');
+      } finally {
+        await cli.close();
         await other.close();
       }
     });

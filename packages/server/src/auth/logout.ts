@@ -62,7 +62,8 @@ export interface LogoutAllDeps {
 /** POST /auth/logout/all/: revoke every session of the authenticated user. */
 export async function logoutAll(deps: LogoutAllDeps, userId: number, ctx: RequestContext): Promise<number> {
   const revoked = await revokeUserSessions(deps.db, userId, 'logout_all', new Date(deps.now()));
-  await deps.sessionCache.settle({ userId });
+  // Nothing revoked (a race with another logout): nothing to wait for, and no amplification.
+  if (revoked > 0) await deps.sessionCache.settle({ userId });
   deps.metrics.sessionsRevoked('logout_all', revoked);
   await deps.audit.recordBestEffort({ event: 'logout_all', userId, details: { sessions: revoked } }, ctx);
   return revoked;

@@ -2,23 +2,22 @@
 // again costs no database round trip. It is only as good as its invalidation, which is:
 // - every change a check reads is announced by the database itself, at commit (migration 016's
 //   triggers NOTIFY the session ids, or `user:<id>`), and each entry named is forgotten on arrival;
-// - the cache is used only while its LISTEN works: the connection is up, and the heartbeat this
-//   process NOTIFYs every second has come back within the last three. Otherwise every entry is
-//   dropped and checks go to the database until it works again (nothing cached before survives);
+// - the cache is used only while its LISTEN works: the connection is up, and a heartbeat this
+//   process sent less than 3 s ago has come back. Otherwise every entry is dropped and checks
+//   go to the database until it works again (nothing cached before survives);
 // - a read that began before a change was heard never fills the cache (`epoch`), so a stale
 //   answer that crosses a notification in flight is not kept;
-// - a request that revoked waits, before it answers, until every process that serves from a
-//   cache has confirmed it heard the change (`settle`): it sends a marker after its commit;
-//   notifications arrive in commit order, so each process that hears the marker has already
-//   forgotten the change, and answers with an ack; the members to wait for are those whose
-//   heartbeat was heard lately (a process starts serving from its cache only once its own
-//   heartbeat has come back, so none is missed);
+// - a request that revoked waits, before it answers, until no process can still serve the old
+//   state (`settle`): at most 3 s after its commit (by then every process serving has heard it,
+//   session-cache-members.ts), sooner when every process heard alive has acknowledged a marker
+//   sent after the commit;
 // - entries live at most SESSION_CACHE_TTL in any case.
 // SESSION_CACHE_TTL=0 turns it off: every check reads the database, as before.
 import type { Database } from '../db/port.js';
+import { notify, someoneListens } from '../db/repos/notifications.js';
 import { type CheckedState, findCheckedState } from '../db/repos/sessions.js';
 import type { Logger } from '../logger.js';
-import { HEARTBEAT_MS, LIVENESS_MS, Members } from './session-cache-members.js';
+import { HEARTBEAT_MS, LIVENESS_MS, Members, monotonic } from './session-cache-members.js';
 
 export const SESSION_CHANGES_CHANNEL = 'auth_session_changes';
 
@@ -31,10 +30,14 @@ export interface SessionCachePolicy {
 
 interface Entry {
   state: CheckedState;
+  /** Monotonic. */
   until: number;
 }
 
 const EVERYTHING = '*';
+/** A deaf LISTEN is reopened after this, doubling up to REOPEN_MAX_MS while it stays deaf. */
+const REOPEN_MIN_MS = 1000;
+const REOPEN_MAX_MS = 60_000;
 
 export class SessionCache {
   private readonly entries = new Map<string, Entry>();
@@ -46,19 +49,23 @@ export class SessionCache {
   private readonly forgotten = new Map<string, number>();
   private readonly members: Members;
   private listening = false;
-  /** When the current LISTEN came up: its first heartbeat is due within LIVENESS_MS of it. */
+  /** Whether a LISTEN was ever in place: without one anywhere, no process serves and nobody need wait. */
+  private everListened = false;
+  /** When the current LISTEN came up (monotonic). */
   private listeningSince = 0;
-  private reopening = false;
+  /** Which LISTEN is current: callbacks of a replaced one are ignored. */
+  private generation = 0;
   private unlisten: (() => Promise<void>) | null = null;
   private heartbeat: NodeJS.Timeout | undefined;
+  private reopenAt = 0;
+  private reopenDelayMs = REOPEN_MIN_MS;
+  private closed = false;
 
   constructor(
     private readonly deps: { db: Database; log: Logger },
     readonly policy: SessionCachePolicy,
   ) {
-    this.members = new Members(async (payload) => {
-      await deps.db.query('SELECT pg_notify($1, $2)', [SESSION_CHANGES_CHANNEL, payload]);
-    });
+    this.members = new Members((payload) => notify(deps.db, SESSION_CHANGES_CHANNEL, payload));
   }
 
   get enabled(): boolean {
@@ -76,38 +83,32 @@ export class SessionCache {
 
   /** Starts listening; until its own heartbeat has come back, every check reads the database. */
   async start(): Promise<void> {
-    if (!this.enabled || this.unlisten) return;
+    if (!this.enabled || this.unlisten || this.closed) return;
     await this.listen();
     this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
     this.heartbeat.unref();
   }
 
-  private async listen(): Promise<void> {
-    this.unlisten = await this.deps.db.listen(
-      SESSION_CHANGES_CHANNEL,
-      (payload) => this.heard(payload),
-      (up) => this.listeningChanged(up),
-    );
-  }
-
   async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.heartbeat);
+    this.generation++;
     this.listeningChanged(false);
     await this.unlisten?.();
     this.unlisten = null;
   }
 
   /** The state of a session, from memory when known and fresh, else read (and kept). */
-  async state(db: Database, sessionId: string, now = Date.now()): Promise<CheckedState | null> {
+  async state(db: Database, sessionId: string): Promise<CheckedState | null> {
     if (!this.serving) {
       if (this.entries.size > 0) this.resync(); // the heartbeat lapsed: changes may have gone unheard
       return findCheckedState(db, sessionId);
     }
     const entry = this.entries.get(sessionId);
-    if (entry && entry.until > now) return entry.state;
+    if (entry && entry.until > monotonic()) return entry.state;
     const began = this.epoch;
     const state = await findCheckedState(db, sessionId);
-    if (state) this.fill(sessionId, state, began, now);
+    if (state) this.fill(sessionId, state, began);
     return state;
   }
 
@@ -118,21 +119,35 @@ export class SessionCache {
   }
 
   /**
-   * After a commit that revoked sessions: forgets them here, then waits until every process
-   * serving from a cache has confirmed it heard the change (session-cache-members.ts), at most
-   * LIVENESS_MS (a process that does not answer stops serving from its cache by then, unless
-   * its LISTEN still works, in which case it has heard the change).
+   * After a commit that revoked sessions: forgets them here, then waits until no process can
+   * still answer from an older state: until every process heard alive has acknowledged a marker
+   * sent after the commit, when this process has listened long enough to know them all, and
+   * otherwise (or when one does not answer) LIVENESS_MS from the commit, by which time every
+   * process still serving has heard the change (session-cache-members.ts).
    */
   async settle(change: { sessionId: string } | { userId: number }): Promise<void> {
-    if (!this.listening) return;
+    const committed = monotonic();
     if ('sessionId' in change) this.forget(change.sessionId);
     else this.forgetUser(change.userId);
-    try {
-      const missing = await this.members.settle(LIVENESS_MS);
-      if (missing > 0) this.deps.log.warn({ missing }, 'session cache: processes did not confirm a revocation in time');
-    } catch (err) {
-      this.deps.log.warn({ err }, 'session cache: could not ask the other processes to confirm a revocation');
+    if (!this.enabled) return;
+    if (!this.everListened) {
+      // A process that does not listen (the CLI): it cannot hear acks, so it waits the window
+      // out whenever some process listens, and if it cannot tell.
+      if (!(await someoneListens(this.deps.db, SESSION_CHANGES_CHANNEL).catch(() => true))) return;
+      return this.waitOut(committed);
     }
+    const knowsEveryone = this.serving && committed - this.listeningSince >= LIVENESS_MS;
+    if (knowsEveryone) {
+      const confirmed = await this.members.settle(LIVENESS_MS).catch(() => false);
+      if (confirmed) return;
+      this.deps.log.warn({}, 'session cache: not every process confirmed a revocation; waiting out the liveness window');
+    }
+    await this.waitOut(committed);
+  }
+
+  private async waitOut(committed: number): Promise<void> {
+    const left = committed + LIVENESS_MS - monotonic();
+    if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
   }
 
   /** A change this process committed itself (a rotation): forgotten here at once; the others hear of it. */
@@ -142,7 +157,21 @@ export class SessionCache {
     this.remember(sessionId);
   }
 
-  private fill(sessionId: string, state: CheckedState, began: number, now: number): void {
+  private async listen(): Promise<void> {
+    const generation = ++this.generation;
+    const current = (fn: () => void) => {
+      if (generation === this.generation) fn();
+    };
+    const stop = await this.deps.db.listen(
+      SESSION_CHANGES_CHANNEL,
+      (payload) => current(() => this.heard(payload)),
+      (up) => current(() => this.listeningChanged(up)),
+    );
+    if (generation === this.generation && !this.closed) this.unlisten = stop;
+    else await stop(); // closed or replaced while it was connecting
+  }
+
+  private fill(sessionId: string, state: CheckedState, began: number): void {
     if (began < this.floor) return;
     if ((this.forgotten.get(sessionId) ?? -1) > began) return;
     if ((this.forgotten.get(`user:${state.userId}`) ?? -1) > began) return;
@@ -150,7 +179,7 @@ export class SessionCache {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
-    this.entries.set(sessionId, { state, until: now + this.policy.ttlMs });
+    this.entries.set(sessionId, { state, until: monotonic() + this.policy.ttlMs });
   }
 
   private heard(payload: string): void {
@@ -189,41 +218,47 @@ export class SessionCache {
     this.forgotten.clear();
   }
 
+  /**
+   * Every HEARTBEAT_MS. Heartbeats go out while this process serves, and for LIVENESS_MS after a
+   * LISTEN comes up (to find out whether it hears): a process that cannot hear stops announcing
+   * itself, so that revocations elsewhere stop waiting for it. A LISTEN that the database
+   * accepted heartbeats for and that heard none of them (a silent, half-open connection, or one
+   * to the wrong database) is replaced, less and less often while that goes on.
+   */
   private beat(): void {
-    if (!this.listening) return;
-    if (!this.members.heardSelf() && Date.now() - this.listeningSince > LIVENESS_MS) {
-      this.reopen();
+    if (!this.listening || this.closed) return;
+    const now = monotonic();
+    if (this.members.deaf(now) && now >= this.reopenAt) {
+      this.reopen(now);
       return;
     }
-    this.members.heartbeat().catch(() => {}); // a database that does not answer: the heartbeat lapses, the cache stops serving
+    if (this.serving) this.reopenDelayMs = REOPEN_MIN_MS;
+    this.members.forgetSilent(now);
+    if (this.serving || now - this.listeningSince <= LIVENESS_MS) {
+      this.members.heartbeat().catch(() => {}); // a database that does not answer: the heartbeat lapses, the cache stops serving
+    }
   }
 
-  /**
-   * The connection says it is up, yet our heartbeats do not come back: a silent connection
-   * (half-open after a network failure or a failover) that TCP would notice only after its
-   * keepalive gives up. It is replaced by a new one.
-   */
-  private reopen(): void {
-    if (this.reopening || !this.unlisten) return;
-    this.reopening = true;
-    this.deps.log.warn({ livenessMs: LIVENESS_MS }, 'session cache: heartbeats do not come back; reopening the LISTEN');
+  private reopen(now: number): void {
+    if (!this.unlisten) return;
+    this.deps.log.warn({ retryMs: this.reopenDelayMs }, 'session cache: heartbeats do not come back; reopening the LISTEN');
+    this.reopenAt = now + this.reopenDelayMs;
+    this.reopenDelayMs = Math.min(this.reopenDelayMs * 2, REOPEN_MAX_MS);
     this.listeningChanged(false);
     // Not waited for: ending a connection whose peer is gone may itself hang until TCP gives up.
     this.unlisten().catch(() => {});
     this.unlisten = null;
-    this.listen()
-      .catch((err) => this.deps.log.warn({ err }, 'session cache: reopening the LISTEN failed'))
-      .finally(() => {
-        this.reopening = false;
-      });
+    this.listen().catch((err) => this.deps.log.warn({ err }, 'session cache: reopening the LISTEN failed'));
   }
 
   private listeningChanged(up: boolean): void {
     // Either way nothing cached before may be trusted: while down, changes went unheard.
     this.resync();
+    this.members.reset();
     this.listening = up;
-    if (up) this.listeningSince = Date.now();
-    if (up) this.beat();
-    else this.members.abandon();
+    if (!up) return;
+    this.everListened = true;
+    this.listeningSince = monotonic();
+    this.beat();
   }
 }

@@ -68,12 +68,14 @@ export async function endSession(deps: SessionsDeps, userId: number, sessionId: 
 export async function revokeSessionById(deps: SessionsDeps, sessionId: string, ctx: RequestContext): Promise<number> {
   if (!SESSION_ID.test(sessionId)) throw sessionNotFound();
   const sid = sessionId.toLowerCase();
-  return deps.db.transaction(async (tx) => {
+  const userId = await deps.db.transaction(async (tx) => {
     const userId = await revokeLiveSession(tx, sid, null, 'revoked_by_operator', new Date(deps.now()));
     if (userId === null) throw sessionNotFound();
     await deps.audit.recordIn(tx, { event: 'session_ended', userId, details: { sid, by: 'operator' } }, ctx);
     return userId;
   });
+  await deps.sessionCache.settle({ sessionId: sid });
+  return userId;
 }
 
 /** After an accepted refresh: records the use, unless it was recorded within the interval; says whether it wrote. */

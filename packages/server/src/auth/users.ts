@@ -14,12 +14,15 @@ import {
 import { invalidField } from '../errors.js';
 import type { AuditLog } from './audit.js';
 import type { Clock, RequestContext } from './context.js';
+import type { SessionCache } from './session-cache.js';
 
 export interface UserDeps {
   db: Database;
   passwords: Pick<PasswordHasher, 'hash'>;
   audit: Pick<AuditLog, 'recordIn' | 'recordBestEffort'>;
   now: Clock;
+  /** Revoking commands return once no serving process can still accept the sessions. */
+  sessionCache: Pick<SessionCache, 'settle'>;
 }
 
 export async function createUser(deps: UserDeps, username: string, password: string, ctx: RequestContext): Promise<number> {
@@ -36,7 +39,7 @@ export async function setPassword(deps: UserDeps, username: string, password: st
   assertValid('password', newPasswordProblem(password));
   const user = await requireUser(deps, username);
   const hash = await deps.passwords.hash(password);
-  return deps.db.transaction(async (tx) => {
+  const revoked = await deps.db.transaction(async (tx) => {
     await updatePasswordHash(tx, user.id, hash);
     const revoked = await revokeUserSessions(tx, user.id, 'password_changed', new Date(deps.now()));
     await deps.audit.recordIn(
@@ -46,17 +49,22 @@ export async function setPassword(deps: UserDeps, username: string, password: st
     );
     return revoked;
   });
+  if (revoked > 0) await deps.sessionCache.settle({ userId: user.id });
+  return revoked;
 }
 
 /** Disables a user: no more login, refresh or verify; its sessions are revoked too. */
 export async function disableUser(deps: Omit<UserDeps, 'passwords'>, username: string, ctx: RequestContext): Promise<number> {
-  return deps.db.transaction(async (tx) => {
+  const { id, revoked } = await deps.db.transaction(async (tx) => {
     const id = await setUserActive(tx, username, false);
     if (id === null) throw invalidField('username', 'No such user.');
     const revoked = await revokeUserSessions(tx, id, 'user_disabled', new Date(deps.now()));
     await deps.audit.recordIn(tx, { event: 'user_disabled', userId: id, username, details: { sessionsRevoked: revoked } }, ctx);
-    return revoked;
+    return { id, revoked };
   });
+  // Disabling changes what every check answers even without a live session (user_inactive).
+  await deps.sessionCache.settle({ userId: id });
+  return revoked;
 }
 
 export async function enableUser(deps: Omit<UserDeps, 'passwords'>, username: string, ctx: RequestContext): Promise<void> {

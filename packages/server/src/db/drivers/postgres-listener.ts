@@ -36,9 +36,14 @@ export async function listenPostgres(
     });
     next.on('error', (err) => lost(next, err));
     next.on('end', () => lost(next, new Error('listener connection ended')));
-    await next.connect();
-    // The channel name is ours (a constant), never user input; identifiers cannot be parameters.
-    await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    try {
+      await next.connect();
+      // The channel name is ours (a constant), never user input; identifiers cannot be parameters.
+      await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    } catch (err) {
+      next.end().catch(() => {}); // a half-made connection is not kept (each retry would leak one)
+      throw err;
+    }
     if (stopped) return void (await next.end().catch(() => {}));
     client = next;
     retryMs = RETRY_MIN_MS;
