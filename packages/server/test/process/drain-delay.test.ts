@@ -50,6 +50,8 @@ if (DRIVERS.includes('postgres')) {
 
     test('SIGTERM to the primary: every worker answers readiness 503 and serves on, then all exit', async () => {
       const service = await deployment.start({ WORKERS: '2', SHUTDOWN_DRAIN_DELAY: '8s' });
+      // Ready means one worker answers; the signal must find both of them serving.
+      await service.waitForOutput(/"msg":"auth-service listening"/, 2);
       const pair = await service.login('alice');
       const exit = service.stop('SIGTERM');
       // Fresh connections: the primary hands them to the workers in turn, so both answer here.
