@@ -95,7 +95,7 @@ try {
     [
       '| ended by | rounds | rounds with an accepted check after | accepted checks in all | first refusal p50 | p99 | max |',
       '|---|---|---|---|---|---|---|',
-      summary('logout through A (answer after the echo)', results.logout),
+      summary('logout through A (answers after the acks)', results.logout),
       summary('SQL UPDATE from another connection', results.sql),
       '',
     ].join('\n'),
